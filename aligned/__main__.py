@@ -1,0 +1,5 @@
+import sys
+
+from aligned.cli import main
+
+sys.exit(main())

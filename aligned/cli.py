@@ -1,0 +1,75 @@
+"""The ``songngu`` command line: a thin adapter over the library.
+
+Each subcommand lives in ``aligned/commands/<name>.py`` with ``register(subparsers)`` and
+``run(args) -> int``; heavy imports (torch, transformers) happen inside ``run`` only, so
+``songngu --help`` stays fast and never loads the model stack. Errors from the library
+(``corpus.errors``) become one-line messages and documented exit codes here, and only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from aligned import __version__
+from corpus.errors import EXIT_INTERRUPTED, SongnguError
+
+COMMANDS = ["segment", "translate"]
+
+EPILOG = """\
+exit codes:
+  0   success
+  1   error
+  2   usage or configuration error (bad option, output exists without --force)
+  65  data error (undecodable, binary, empty or malformed input)
+  69  model unavailable (not downloaded, offline, cannot be loaded)
+  130 interrupted
+
+Data goes to stdout, progress and messages to stderr; '-' means stdin/stdout.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="songngu",
+        description="Turn Vietnamese documents into a clean, aligned Vietnamese-English corpus.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"songngu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"aligned.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.ERROR if getattr(args, "quiet", False) else logging.INFO,
+        format="songngu: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        code: int = args.func(args)
+    except SongnguError as exc:
+        print(f"songngu: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("songngu: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): not an error.
+        sys.stderr.close()
+        return 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
