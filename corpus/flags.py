@@ -1,0 +1,289 @@
+"""The noise flagger: mark segments that are not body text, never remove them.
+
+Scraped news carries site furniture (rating widgets, login prompts, image-name debris,
+datelines) and real text that is not body text (headings, captions, bylines, speaker labels).
+Dropping it in the cleaner would lose data silently and break the trace from segment to source,
+so this module only attaches named flags to segments; a later export decides what to leave
+out (``DROP_BY_DEFAULT``), and the user can re-include anything.
+
+The rules are those of the segmentation study (``notes/segmentation-study.md`` §8), measured on
+the two seed articles and on clean reference text. Site-specific phrase lists overfit, so the
+batch-level ``boilerplate`` flag (a paragraph repeated across documents) backs them up.
+
+Input is the cleaned, segmented text: one list of segment texts per paragraph (in order).
+Rules work on paragraphs (a paragraph is a line of the source) and flag all its segments,
+except the photo-credit rule, which works on a segment.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from corpus.errors import ConfigError
+
+#: Every flag name, with the one-line description ``--help`` shows. Order = display order.
+FLAGS: dict[str, str] = {
+    "heading": "title or kicker before the first body paragraph (short, no final punctuation)",
+    "dateline": "publication date/time line, with trailing view and comment counters",
+    "speaker-label": "interview speaker label such as 'Phóng viên:' (set by the segmenter)",
+    "image-debris": "image or video file name left in the text (UUID, *.jpg, 'bca 9109')",
+    "caption": "photo caption: the line after image debris, or text glued to a photo credit",
+    "photo-credit": "photo credit such as 'Ảnh: BCA'",
+    "byline": "author or source signature after the last body paragraph",
+    "widget": "site furniture: rating widget, comment header, tags, share, copyright line",
+    "login-prompt": "session or login prompt of the website",
+    "boilerplate": "paragraph repeated across many documents of the batch (site furniture)",
+}
+#: Flags a future export leaves out unless asked (the segment command keeps everything).
+DROP_BY_DEFAULT: frozenset[str] = frozenset(
+    {"dateline", "image-debris", "photo-credit", "widget", "login-prompt", "boilerplate"}
+)
+
+Flags = tuple[str, ...]
+
+#: A body paragraph has at least this many syllables and a segment with final punctuation.
+BODY_MIN_SYLLABLES = 25
+HEADING_MAX_SYLLABLES = 30
+BYLINE_MAX_SYLLABLES = 6
+#: Widget and login phrases count only in lines this short (real sentences may quote them).
+WIDGET_MAX_SYLLABLES = 40
+#: A caption after image debris is one or two sentences; longer is body text.
+CAPTION_MAX_SEGMENTS = 2
+
+_SPACES = re.compile(r"\s+")
+_CLOSERS = "\"'”’»)]}›"
+_SENTENCE_END = ".?!…"
+_CLAUSE_END = _SENTENCE_END + ":;"
+
+_WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cn|t[2-7])"
+_SEP = r"\s*[,|\-–—/]?\s*"
+_TIME = r"\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?:\s*(?:am|pm|sa|ch))?"
+_DATE = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}"
+_GMT = r"\(?\s*gmt\s*[+\-]\s*\d{1,2}(?::?\d{2})?\s*\)?"
+_DATELINE = re.compile(
+    rf"^(?:{_WEEKDAY}{_SEP})?(?:ngày\s+)?(?:{_TIME}{_SEP})?{_DATE}"
+    rf"(?:{_SEP}{_TIME})?(?:{_SEP}{_GMT})?(?:(?:\s+|\s*[,|\-–—]\s*)\d+)*$",
+    re.IGNORECASE,
+)
+
+_UUID = r"[0-9a-fA-F]{8}(?:[ _\-][0-9a-fA-F]{4}){3}[ _\-][0-9a-fA-F]{12}"
+_MEDIA_EXT = r"\.(?i:jpe?g|png|gif|webp|avif|bmp|svg|mp4|webm|mov)"
+_FILE_NAME = rf"\S+{_MEDIA_EXT}"
+_SLUG = r"[a-z]{2,8}(?:[ _\-]\d{2,8})+"  # lowercase ASCII only: 'bca 9109' (bca-9109.jpg)
+_DEBRIS_ITEM = rf"(?:{_UUID}(?:{_MEDIA_EXT})?|{_FILE_NAME}|{_SLUG})"
+_IMAGE_DEBRIS = re.compile(rf"^{_DEBRIS_ITEM}(?:\s+{_DEBRIS_ITEM})*$")
+
+_PHOTO_CREDIT = re.compile(
+    r"^\(?\s*(?:ảnh minh (?:họa|hoạ)|ảnh|nguồn ảnh|video|clip|đồ (?:họa|hoạ))\s*:\s*.{1,60}$",
+    re.IGNORECASE,
+)
+
+# Phrases only site furniture uses: matched anywhere in a short line (casefolded).
+_WIDGET_PHRASES = (
+    "tổng số điểm của bài viết",
+    "click để đánh giá",
+    "bấm vào đây để",
+    "nhấn vào đây để",
+)
+# Generic words: a widget only at the start of a line and not followed by a word
+# ('Bình luận (3)', 'Tags: ...', 'Xem thêm:'), since 'Chia sẻ với báo chí, ông ...' or
+# '... vi phạm bản quyền ...' are news.
+_WIDGET_START = re.compile(
+    r"^(?:(?:bình luận|tin liên quan|tin cùng chuyên mục|xem thêm|đọc thêm|chia sẻ|từ khóa"
+    r"|từ khoá|tags?|bản quyền|ý kiến bạn đọc)(?!\w)(?:\s*$|\s*[^\w\s,])"
+    r"|bản quyền thuộc về\b|©)",
+    re.IGNORECASE,
+)
+_LOGIN_PHRASES = (
+    "trạng thái đăng nhập",
+    "thời gian chờ:",
+    "vui lòng đăng nhập",
+)
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize(text: str) -> str:
+    """Matching form of a text: NFC, whitespace runs (NBSP included) as one space, stripped."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def syllables(text: str) -> int:
+    """Number of Vietnamese syllables: whitespace tokens holding a letter or digit."""
+    return sum(1 for tok in text.split() if any(ch.isalnum() for ch in tok))
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether text ends with ``. ? ! …``, closing quotes and brackets ignored."""
+    stripped = text.rstrip().rstrip(_CLOSERS).rstrip()
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+def _ends_clause(text: str) -> bool:
+    stripped = text.rstrip().rstrip(_CLOSERS).rstrip()
+    return bool(stripped) and stripped[-1] in _CLAUSE_END
+
+
+def is_photo_credit(segment: str) -> bool:
+    return bool(_PHOTO_CREDIT.match(normalize(segment)))
+
+
+def _line_flag(line: str) -> str | None:
+    """The flag a whole paragraph gets from its own text, or None."""
+    n = syllables(line)
+    low = line.casefold()
+    if n <= WIDGET_MAX_SYLLABLES:
+        if any(p in low for p in _LOGIN_PHRASES):
+            return "login-prompt"
+        if any(p in low for p in _WIDGET_PHRASES) or _WIDGET_START.match(line):
+            return "widget"
+    if n <= 12:  # debris and datelines are a few tokens; the bound also caps regex work
+        if _IMAGE_DEBRIS.match(line):
+            return "image-debris"
+        if _DATELINE.match(line):
+            return "dateline"
+    return None
+
+
+def flag_document(
+    paragraphs: Sequence[Sequence[str]], speaker: Sequence[Sequence[bool]] | None = None
+) -> list[list[Flags]]:
+    """Flags of every segment of one document.
+
+    ``paragraphs`` holds the segment texts of each paragraph (cleaned, in order); ``speaker``
+    says which segments the segmenter marked as speaker labels (same shape; None = none).
+    Returns one tuple of flag names per segment, in ``FLAGS`` order; ``()`` is body text.
+    Positional rules (heading, byline) need a body paragraph to anchor them: a document
+    without one gets neither.
+    """
+    if speaker is None:
+        speaker = [[False] * len(p) for p in paragraphs]
+    if len(speaker) != len(paragraphs) or any(
+        len(s) != len(p) for s, p in zip(speaker, paragraphs, strict=False)
+    ):
+        raise ValueError("speaker must have one bool per segment, in the shape of paragraphs")
+
+    flags: list[list[set[str]]] = [[set() for _ in p] for p in paragraphs]
+    lines = [normalize(" ".join(p)) for p in paragraphs]
+
+    previous: str | None = None  # the line flag of the previous non-empty paragraph
+    for i, segs in enumerate(paragraphs):
+        if not segs:
+            continue
+        has_speaker = any(speaker[i])
+        line_flag = None if has_speaker else _line_flag(lines[i])
+        if line_flag is not None:
+            for f in flags[i]:
+                f.add(line_flag)
+        else:
+            credits = [is_photo_credit(s) for s in segs]
+            for j, credit in enumerate(credits):
+                if credit:
+                    flags[i][j].add("photo-credit")
+            others = [j for j, credit in enumerate(credits) if not credit]
+            glued = credits[-1] and bool(others)
+            after_image = previous == "image-debris" and 0 < len(others) <= CAPTION_MAX_SEGMENTS
+            caption = glued or (after_image and not has_speaker)
+            if caption:
+                for j in others:
+                    flags[i][j].add("caption")
+        previous = line_flag
+
+    body = [
+        i
+        for i, segs in enumerate(paragraphs)
+        if segs
+        and not any(flags[i])
+        and syllables(lines[i]) >= BODY_MIN_SYLLABLES
+        and any(ends_sentence(s) for s in segs)
+    ]
+    if body:
+        first, last = body[0], body[-1]
+        for i, segs in enumerate(paragraphs):
+            if not segs or any(flags[i]) or any(speaker[i]) or _ends_clause(lines[i]):
+                continue
+            n = syllables(lines[i])
+            if i < first and n <= HEADING_MAX_SYLLABLES:
+                name = "heading"
+            elif i > last and n <= BYLINE_MAX_SYLLABLES:
+                name = "byline"
+            else:
+                continue
+            for f in flags[i]:
+                f.add(name)
+
+    for i, marks in enumerate(speaker):
+        for j, mark in enumerate(marks):
+            if mark:
+                flags[i][j].add("speaker-label")
+    return [[_ordered(f) for f in para] for para in flags]
+
+
+def _ordered(names: set[str]) -> Flags:
+    return tuple(name for name in FLAGS if name in names)
+
+
+# --- cross-document repetition ---------------------------------------------------------------
+
+
+def paragraph_key(segments: Sequence[str]) -> str:
+    """The form under which paragraphs count as repeats: normalized, casefolded, digits as 0.
+
+    Digits are folded so counters ('Bình luận (3)', '381 lượt xem') repeat too.
+    """
+    return _DIGITS.sub("0", normalize(" ".join(segments)).casefold())
+
+
+def boilerplate_keys(
+    documents: Sequence[Sequence[Sequence[str]]], *, min_docs: int = 3, min_share: float = 0.2
+) -> set[str]:
+    """Paragraph keys found in at least ``min_docs`` documents and ``min_share`` of the batch."""
+    if min_docs < 1:
+        raise ConfigError(f"boilerplate min_docs must be at least 1, got {min_docs}")
+    if not 0.0 <= min_share <= 1.0:
+        raise ConfigError(f"boilerplate min_share must be between 0 and 1, got {min_share}")
+    counts: Counter[str] = Counter()
+    for doc in documents:
+        counts.update({key for para in doc if (key := paragraph_key(para))})
+    needed = max(min_docs, min_share * len(documents))
+    return {key for key, n in counts.items() if n >= needed}
+
+
+def flag_batch(
+    documents: Sequence[Sequence[Sequence[str]]],
+    flags: Sequence[Sequence[Sequence[Flags]]] | None = None,
+    *,
+    min_docs: int = 3,
+    min_share: float = 0.2,
+) -> list[list[list[Flags]]]:
+    """Add ``boilerplate`` to cross-document repeats; return the flags of every segment.
+
+    ``documents`` holds each document's paragraphs of segment texts; ``flags`` the flags
+    ``flag_document`` gave each of them (same shape; None = no flags yet). A paragraph whose
+    ``paragraph_key`` occurs in at least ``min_docs`` documents and at least ``min_share`` of the
+    batch gets ``boilerplate`` on all its segments, in addition to its other flags. This catches
+    site furniture without a phrase list; note that a document present three or more times in a
+    small batch is flagged whole.
+    """
+    if flags is not None and (
+        len(flags) != len(documents)
+        or any(
+            len(fd) != len(doc) or any(len(fp) != len(p) for fp, p in zip(fd, doc, strict=False))
+            for fd, doc in zip(flags, documents, strict=False)
+        )
+    ):
+        raise ValueError("flags must have one tuple per segment, in the shape of documents")
+    repeated = boilerplate_keys(documents, min_docs=min_docs, min_share=min_share)
+    out: list[list[list[Flags]]] = []
+    for d, doc in enumerate(documents):
+        doc_out: list[list[Flags]] = []
+        for p, para in enumerate(doc):
+            old = [()] * len(para) if flags is None else flags[d][p]
+            if para and paragraph_key(para) in repeated:
+                doc_out.append([_ordered({*f, "boilerplate"}) for f in old])
+            else:
+                doc_out.append(list(old))
+        out.append(doc_out)
+    return out

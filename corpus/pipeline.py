@@ -1,0 +1,142 @@
+"""Documents in, flagged segments out: read → clean → split paragraphs → segment → flag.
+
+Cleaning runs on the whole decoded text so that one offset chain maps every segment back into
+the original; paragraphs are taken from the cleaned text (a non-blank line each, or a block of
+lines between blank lines), segmented with document-level speaker-label memory, then flagged.
+Batch-level flags (text repeated across documents) need every document of the batch, so
+``process_documents`` takes them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from corpus.clean import CleanOptions, clean_text
+from corpus.errors import ConfigError
+from corpus.flags import FLAGS, flag_batch, flag_document
+from corpus.model import Document, RawDocument, Segment
+from corpus.segment import Segmenter
+
+ParagraphMode = Literal["line", "blank"]
+
+_LINE = re.compile(r"[^\n]+")
+_BLOCK = re.compile(r"[^\n]+(?:\n[^\n]+)*")
+_NEWLINE = re.compile(r"\s*\n\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    clean: CleanOptions = field(default_factory=CleanOptions)
+    # "line": every non-blank line is a paragraph (scraped news, the seeds);
+    # "blank": paragraphs are separated by blank lines (hard-wrapped text).
+    paragraphs: ParagraphMode = "line"
+
+
+def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[tuple[int, int]]:
+    """Spans of the non-empty paragraphs of cleaned text (leading/trailing spaces excluded)."""
+    pattern = _LINE if mode == "line" else _BLOCK
+    spans = []
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        chunk = m.group(0)
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk) - len(chunk.rstrip())
+        if e - trail > s + lead:
+            spans.append((s + lead, e - trail))
+    return spans
+
+
+def _segment_texts(
+    raw: RawDocument, options: PipelineOptions
+) -> tuple[list[list[tuple[int, int, str, bool]]], dict[str, int]]:
+    cleaned = clean_text(raw.text, options.clean)
+    spans = paragraph_spans(cleaned.text, options.paragraphs)
+    para_texts = [cleaned.text[s:e] for s, e in spans]
+    seg_spans = Segmenter().split_document(para_texts)
+    paras: list[list[tuple[int, int, str, bool]]] = []
+    for (p_start, _), ptext, sspans in zip(spans, para_texts, seg_spans, strict=True):
+        segs = []
+        for sp in sspans:
+            text = ptext[sp.start : sp.end]
+            if "\n" in text:
+                text = _NEWLINE.sub(" ", text)
+            start = cleaned.chain.to_old(p_start + sp.start)
+            end = cleaned.chain.to_old(p_start + sp.end, end=True)
+            segs.append((start, end, text, sp.speaker))
+        if segs:
+            paras.append(segs)
+    return paras, dict(cleaned.counts)
+
+
+def _build(
+    raw: RawDocument,
+    paras: list[list[tuple[int, int, str, bool]]],
+    flags: list[list[tuple[str, ...]]],
+    counts: dict[str, int],
+) -> Document:
+    segments = [
+        Segment(raw.id, pi, si, start, end, text, flags[pi - 1][si - 1])
+        for pi, para in enumerate(paras, start=1)
+        for si, (start, end, text, _speaker) in enumerate(para, start=1)
+    ]
+    return Document(
+        id=raw.id,
+        source=raw.source,
+        text=raw.text,
+        segments=segments,
+        encoding=raw.encoding,
+        warnings=list(raw.warnings),
+        cleaning=counts,
+    )
+
+
+def process_document(raw: RawDocument, options: PipelineOptions | None = None) -> Document:
+    """Clean, segment and flag one document (no cross-document flags)."""
+    return process_documents([raw], options)[0]
+
+
+def process_documents(
+    raws: Sequence[RawDocument], options: PipelineOptions | None = None
+) -> list[Document]:
+    """Clean, segment and flag a batch; text repeated across the batch is flagged too."""
+    options = options or PipelineOptions()
+    staged = []
+    doc_flags: list[list[list[tuple[str, ...]]]] = []
+    for raw in raws:
+        paras, counts = _segment_texts(raw, options)
+        texts = [[t for _, _, t, _ in para] for para in paras]
+        speaker = [[sp for _, _, _, sp in para] for para in paras]
+        staged.append((raw, paras, counts))
+        doc_flags.append(flag_document(texts, speaker))
+    batch_texts = [[[t for _, _, t, _ in para] for para in paras] for _, paras, _ in staged]
+    merged = flag_batch(batch_texts, doc_flags)
+    return [
+        _build(raw, paras, flags, counts)
+        for (raw, paras, counts), flags in zip(staged, merged, strict=True)
+    ]
+
+
+def parse_flag_list(value: str) -> frozenset[str]:
+    """``"widget,dateline"`` → the flag set; ``"none"`` → empty; unknown names are an error."""
+    names = {v.strip() for v in value.split(",") if v.strip()}
+    if names == {"none"}:
+        return frozenset()
+    if "default" in names:
+        from corpus.flags import DROP_BY_DEFAULT
+
+        names = (names - {"default"}) | set(DROP_BY_DEFAULT)
+    unknown = sorted(names - set(FLAGS))
+    if unknown:
+        raise ConfigError(
+            f"unknown flag {', '.join(repr(u) for u in unknown)} in --drop; "
+            f"valid flags: {', '.join(sorted(FLAGS))} (or 'default', 'none')"
+        )
+    return frozenset(names)
+
+
+def keep_segments(segments: Iterable[Segment], drop: frozenset[str]) -> list[Segment]:
+    """The segments that carry none of the flags in ``drop``."""
+    return [s for s in segments if not drop.intersection(s.flags)]

@@ -1,0 +1,519 @@
+"""Readers: turn the user's sources (files, directories, globs, stdin) into ``RawDocument``s.
+
+Why a module of its own: reading is where real-world input goes wrong (legacy Vietnamese
+encodings, binary files, scraped HTML, broken JSONL lines), and every such problem must be
+reported with the file it came from and what to do, without stopping the rest of the run.
+So ``read_sources`` yields a ``ReadFailure`` for each bad document and carries on; the caller
+processes everything else and exits 65 at the end.
+
+The text of a ``RawDocument`` is kept exactly as decoded (``\\r\\n`` and all): segment offsets
+point into it, and the cleaner does every normalization itself, recording its edits. The one
+exception is Windows-1258, which writes tone marks as combining characters: it is decoded and
+then composed (NFC), since that is what decoding a Vietnamese legacy file means.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import json
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Literal
+
+from corpus.errors import ConfigError, DataError
+from corpus.model import RawDocument
+
+if TYPE_CHECKING:
+    from configparser import ConfigParser
+
+Format = Literal["text", "html", "jsonl"]
+
+#: Suffixes a directory is searched for (recursively), and the format each one means.
+SUFFIX_FORMATS: dict[str, Format] = {
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+}
+#: Accepted values of ``fmt`` (the CLI's ``--format`` for input), with their canonical name.
+FORMAT_NAMES: dict[str, Format] = {
+    "text": "text",
+    "txt": "text",
+    "html": "html",
+    "htm": "html",
+    "jsonl": "jsonl",
+}
+STDIN = "-"
+
+# Share of control / private-use / unassigned characters above which decoded text is binary.
+_MAX_JUNK_SHARE = 0.05
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+# Letters only Vietnamese uses among the Latin scripts cp1258 could be confused with (cp1252
+# French or German text decodes as cp1258 almost unchanged), and the five combining tone marks
+# cp1258 writes after a vowel.
+_VIETNAMESE_ONLY = re.compile(r"[ăđơưĂĐƠƯ]")
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_AFTER = re.compile(f"(.)[{_TONE_MARKS}]", re.DOTALL)
+_VOWELS = frozenset("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
+_WORD = re.compile(r"[^\W\d_]+")
+_HTML_START = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article|div|p)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFailure:
+    """A document that could not be read; the run goes on and exits 65 at the end."""
+
+    source: str
+    error: DataError
+
+    @property
+    def message(self) -> str:
+        return str(self.error)
+
+
+def read_sources(
+    sources: Sequence[str],
+    *,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+    fmt: str | None = None,
+) -> Iterator[RawDocument | ReadFailure]:
+    """Yield every document of ``sources``, in a deterministic order.
+
+    Each source is a file, a directory (searched recursively for ``*.txt``, ``*.html``,
+    ``*.htm``, ``*.jsonl``; hidden entries skipped), a glob pattern, or ``-`` for stdin. All
+    sources are expanded before the first document is read, so a source that matches nothing
+    raises ``ConfigError`` before any output. A file reached twice is read once.
+
+    ``encoding`` is the fallback for input that is not valid UTF-8 (valid UTF-8 is always read
+    as UTF-8). ``fmt`` (``text``, ``html``, ``jsonl``) overrides the format for every input;
+    without it the suffix decides, and stdin or an unknown suffix is sniffed.
+
+    Ids: file stem for text and HTML, ``id`` field for JSONL records (``<stem>#<line>`` when
+    missing), ``stdin`` for stdin. Ids are unique in a run: a repeated one gets ``-2``, ``-3``
+    ... and a warning on the document.
+    """
+    if encoding is not None:
+        encoding = _check_encoding(encoding)
+    forced = _check_format(fmt)
+    inputs = _expand(sources)
+    used_ids: set[str] = set()
+    for path in inputs:
+        for item in _read_one(path, encoding=encoding, stdin=stdin, forced=forced):
+            if isinstance(item, RawDocument):
+                _make_unique(item, used_ids)
+            yield item
+
+
+# --- source expansion ------------------------------------------------------------------------
+
+
+def _expand(sources: Sequence[str]) -> list[str]:
+    """Expand sources into file paths (or ``-``), deduplicated, in a deterministic order."""
+    if not sources:
+        raise ConfigError("no input given: name files, directories, glob patterns, or - for stdin")
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = path if path == STDIN else os.path.realpath(path)
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(path)
+
+    stdin_given = False
+    for source in sources:
+        if source == STDIN:
+            if stdin_given:
+                raise ConfigError("'-' (stdin) is given twice; stdin can be read only once")
+            stdin_given = True
+            add(STDIN)
+        elif os.path.isdir(source):
+            files = _walk(source)
+            if not files:
+                raise ConfigError(
+                    f"directory '{source}' holds no {_suffix_list()} files; "
+                    "name the files directly or use a glob pattern"
+                )
+            for f in files:
+                add(f)
+        elif os.path.isfile(source):
+            add(source)
+        elif glob.has_magic(source):
+            matches = sorted(glob.glob(source, recursive=True))
+            files = []
+            for m in matches:
+                if os.path.isdir(m):
+                    files.extend(_walk(m))
+                elif os.path.isfile(m):
+                    files.append(m)
+            if not files:
+                raise ConfigError(
+                    f"glob pattern '{source}' matches no files; check the pattern "
+                    "(quote it so the shell does not expand it)"
+                )
+            for f in files:
+                add(f)
+        elif os.path.exists(source):
+            raise ConfigError(f"'{source}' is neither a file nor a directory; name a file")
+        else:
+            raise ConfigError(f"no such file or directory: '{source}'; check the path")
+    return out
+
+
+def _walk(directory: str) -> list[str]:
+    """Files of known suffix under ``directory``, sorted; hidden files and folders skipped."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() in SUFFIX_FORMATS:
+                found.append(os.path.join(root, name))
+    return sorted(found)
+
+
+def _suffix_list() -> str:
+    return "/".join(f"*{s}" for s in SUFFIX_FORMATS)
+
+
+def _check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(
+            f"unknown encoding '{encoding}' for --encoding; use a Python codec name "
+            "such as cp1258, utf-16 or latin-1"
+        ) from None
+
+
+def _check_format(fmt: str | None) -> Format | None:
+    if fmt is None:
+        return None
+    try:
+        return FORMAT_NAMES[fmt.lower()]
+    except KeyError:
+        raise ConfigError(f"unknown input format '{fmt}'; use one of: text, html, jsonl") from None
+
+
+def _make_unique(doc: RawDocument, used: set[str]) -> None:
+    if doc.id in used:
+        n = 2
+        while f"{doc.id}-{n}" in used:
+            n += 1
+        new = f"{doc.id}-{n}"
+        doc.warnings.append(
+            f"id '{doc.id}' of '{doc.source}' is already used by an earlier document; "
+            f"renamed to '{new}' (give the files distinct names or ids to avoid this)"
+        )
+        doc.id = new
+    used.add(doc.id)
+
+
+# --- one input -------------------------------------------------------------------------------
+
+
+def _read_one(
+    path: str, *, encoding: str | None, stdin: BinaryIO | None, forced: Format | None
+) -> Iterator[RawDocument | ReadFailure]:
+    if path == STDIN:
+        name, stem = "<stdin>", "stdin"
+    else:
+        name, stem = path, Path(path).stem
+    try:
+        data = _read_bytes(path, stdin)
+        text, used, warnings = decode_bytes(data, name, encoding)
+    except DataError as err:
+        yield ReadFailure(path, err)
+        return
+    fmt = forced or SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower()) or sniff_format(text)
+    if fmt == "jsonl":
+        yield from _read_jsonl(text, path, name, stem, used, warnings)
+        return
+    try:
+        if fmt == "html":
+            text = extract_html(text, name)
+        elif not text.strip():
+            raise DataError(f"'{name}' is empty (only whitespace); remove it from the input")
+    except DataError as err:
+        yield ReadFailure(path, err)
+        return
+    yield RawDocument(id=stem, source=path, text=text, encoding=used, warnings=warnings)
+
+
+def _read_bytes(path: str, stdin: BinaryIO | None) -> bytes:
+    if path == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as err:
+        raise DataError(
+            f"cannot read '{path}': {err.strerror or err}; check that it exists and is readable"
+        ) from err
+
+
+def sniff_format(text: str) -> Format:
+    """Guess the format of text without a telling suffix (stdin, unknown suffix).
+
+    JSONL if every non-blank line starts like a JSON object (``{``) and at least one parses as
+    one (so a broken record is still reported as a bad JSONL line, not read as prose); HTML if
+    it starts like an HTML document or fragment; else plain text.
+    """
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if lines and all(ln.startswith("{") for ln in lines):
+        for ln in lines:
+            try:
+                if isinstance(json.loads(ln), dict):
+                    return "jsonl"
+            except ValueError:
+                continue
+    if _HTML_START.match(text[:65536]):
+        return "html"
+    return "text"
+
+
+# --- decoding --------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """Decode a file's bytes; return ``(text, encoding used, warnings)``.
+
+    Order: a UTF-32/UTF-16 BOM decides; NUL bytes mean binary (unless ``encoding`` is given,
+    e.g. ``utf-16`` without a BOM); valid UTF-8 (BOM stripped) is UTF-8; otherwise ``encoding``
+    if given; otherwise Windows-1258 when the result is plausibly Vietnamese; otherwise
+    charset-normalizer's guess. A guessed encoding is reported as a warning, since a wrong
+    guess silently corrupts the corpus.
+    """
+    if not data.strip():
+        raise DataError(f"'{name}' is empty (only whitespace); remove it from the input")
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return _checked(data.decode(codec), name, codec), codec, []
+            except UnicodeDecodeError:
+                break  # a BOM-like start by chance; let the other checks decide
+    if b"\x00" in data and encoding is None:
+        raise DataError(
+            f"'{name}' is a binary file (it contains NUL bytes); remove it from the input "
+            "(if it is UTF-16 text without a byte-order mark, pass --encoding utf-16)"
+        )
+    if b"\x00" not in data:
+        try:
+            if data.startswith(codecs.BOM_UTF8):
+                return _checked(data[3:].decode("utf-8"), name, "utf-8"), "utf-8-sig", []
+            return _checked(data.decode("utf-8"), name, "utf-8"), "utf-8", []
+        except UnicodeDecodeError:
+            pass
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as err:
+            raise DataError(
+                f"cannot decode '{name}' as {encoding} (given by --encoding): byte "
+                f"0x{data[err.start]:02x} at offset {err.start} is invalid; pass the file's "
+                "real encoding with --encoding, or convert the file to UTF-8"
+            ) from None
+        if encoding == "cp1258":
+            text = unicodedata.normalize("NFC", text)
+        return _checked(text, name, encoding), encoding, []
+    text_1258 = _try_cp1258(data)
+    if text_1258 is not None:
+        return text_1258, "cp1258", [_guess_warning(name, "cp1258")]
+    guessed = _detect(data)
+    if guessed is not None:
+        text, codec = guessed
+        return _checked(text, name, codec), codec, [_guess_warning(name, codec)]
+    raise DataError(
+        f"cannot decode '{name}': it is not UTF-8, not Windows-1258 Vietnamese, and no other "
+        "encoding could be detected; pass its encoding with --encoding (e.g. --encoding cp1258) "
+        "or convert the file to UTF-8"
+    )
+
+
+def _guess_warning(name: str, codec: str) -> str:
+    return f"decoded '{name}' as {codec} (not UTF-8); pass --encoding to choose another"
+
+
+def _checked(text: str, name: str, codec: str) -> str:
+    """Refuse decoded text that is mostly control characters (a binary file that decoded)."""
+    if not text.strip():
+        raise DataError(f"'{name}' is empty (only whitespace); remove it from the input")
+    junk = len(_JUNK.findall(text))
+    if junk and junk > _MAX_JUNK_SHARE * len(text):
+        raise DataError(
+            f"'{name}' is a binary file ({junk} of its {len(text)} characters decoded as "
+            f"{codec} are control or invalid characters); remove it from the input"
+        )
+    return text
+
+
+def _try_cp1258(data: bytes) -> str | None:
+    """Decode as Windows-1258 + NFC, but only if the result reads as Vietnamese.
+
+    In real cp1258 Vietnamese every combining tone mark follows a vowel and many syllables
+    carry one; bytes of other codepages (cp1251 Russian, cp1252 French) put the same byte
+    values after consonants, or produce no marks and no Vietnamese-only letters at all.
+    """
+    try:
+        raw = data.decode("cp1258")
+    except UnicodeDecodeError:
+        return None
+    if _JUNK.search(raw):  # C1 controls: cp1252-family text would not have them
+        return None
+    bases = _TONE_AFTER.findall(raw)
+    if any(base not in _VOWELS for base in bases):
+        return None
+    words = _WORD.findall(raw)
+    if not words:
+        return None
+    special = sum(1 for w in words if _VIETNAMESE_ONLY.search(w))
+    # Vietnamese prose has a tone mark or such a letter in most syllables.
+    if len(bases) + special < 0.2 * len(words):
+        return None
+    return unicodedata.normalize("NFC", raw)
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best guess, decoded strictly, or None."""
+    from charset_normalizer import from_bytes  # import only when needed: it is slowish
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    codec = codecs.lookup(best.encoding).name
+    try:
+        return data.decode(codec), codec
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+_TRAFILATURA_CONFIG: ConfigParser | None = None
+
+
+def extract_html(html: str, name: str) -> str:
+    """The main text of an HTML page, one paragraph per line.
+
+    trafilatura does the work (navigation, comments, scripts, styles and tables are left out:
+    tables come out as ``| a | b |`` rows, which are no sentences to translate). A precise
+    extraction is tried first, then a recall-oriented one for short pages. The returned text is
+    the document text: segment offsets point into it, not into the HTML.
+    """
+    import trafilatura  # heavy; imported only when HTML is read
+
+    config = _trafilatura_config()
+    for recall in (False, True):
+        text = trafilatura.extract(
+            html,
+            output_format="txt",
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_formatting=False,
+            favor_recall=recall,
+            deduplicate=False,
+            config=config,
+        )
+        if text and text.strip():
+            return text
+    raise DataError(
+        f"no main text found in '{name}' (HTML); check that the page holds an article, "
+        "or convert it to plain text and read it as .txt"
+    )
+
+
+def _trafilatura_config() -> ConfigParser:
+    global _TRAFILATURA_CONFIG
+    if _TRAFILATURA_CONFIG is None:
+        from trafilatura.settings import use_config
+
+        config = use_config()
+        # We read the file ourselves; trafilatura's own size cap would say "no text" instead.
+        config.set("DEFAULT", "MAX_FILE_SIZE", str(1 << 30))
+        _TRAFILATURA_CONFIG = config
+    return _TRAFILATURA_CONFIG
+
+
+# --- JSONL -----------------------------------------------------------------------------------
+
+
+def _read_jsonl(
+    text: str, path: str, name: str, stem: str, used: str, warnings: list[str]
+) -> Iterator[RawDocument | ReadFailure]:
+    """One document per non-blank line ``{"id": ..., "text": ...}``; bad lines fail alone."""
+    records = 0
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        records += 1
+        where = f"{path}#{lineno}"
+        try:
+            doc_id, doc_text = _parse_record(line, name, lineno, stem)
+        except DataError as err:
+            yield ReadFailure(where, err)
+            continue
+        yield RawDocument(
+            id=doc_id, source=where, text=doc_text, encoding=used, warnings=list(warnings)
+        )
+    if records == 0:
+        yield ReadFailure(
+            path, DataError(f"'{name}' is empty (only whitespace); remove it from the input")
+        )
+
+
+def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, str]:
+    at = f"'{name}' line {lineno}"
+    try:
+        record = json.loads(line)
+    except ValueError as err:
+        raise DataError(
+            f"{at} is not valid JSON ({err}); fix the line so it reads "
+            '{"id": "...", "text": "..."}'
+        ) from None
+    if not isinstance(record, dict):
+        raise DataError(
+            f"{at} is a JSON {type(record).__name__}, not an object; write it as "
+            '{"id": "...", "text": "..."}'
+        )
+    if "text" not in record:
+        raise DataError(f'{at} has no "text" field; add the document text as "text"')
+    doc_text = record["text"]
+    if not isinstance(doc_text, str):
+        raise DataError(
+            f'{at}: "text" is a {type(doc_text).__name__}, not a string; write the text as a '
+            "JSON string"
+        )
+    if not doc_text.strip():
+        raise DataError(f'{at}: "text" is empty; remove the line or give it text')
+    if "id" not in record or record["id"] is None:
+        return f"{stem}#{lineno}", doc_text
+    doc_id = record["id"]
+    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)):
+        raise DataError(
+            f'{at}: "id" {json.dumps(doc_id)} is a {type(doc_id).__name__}; '
+            "use a string or an integer"
+        )
+    doc_id = str(doc_id).strip()
+    if not doc_id:
+        raise DataError(f'{at}: "id" is empty; give a non-empty id or leave the field out')
+    return doc_id, doc_text

@@ -1,0 +1,144 @@
+"""The source-side pipeline on the real seed articles: segments, flags and offsets."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from corpus.clean import clean_text
+from corpus.errors import ConfigError
+from corpus.model import RawDocument
+from corpus.pipeline import (
+    PipelineOptions,
+    keep_segments,
+    paragraph_spans,
+    parse_flag_list,
+    process_document,
+    process_documents,
+)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
+GOLD = SHARED / "data" / "seeds-segmentation"
+SEED_IDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
+
+
+def _raw(seed: str) -> RawDocument:
+    text = (SEEDS / f"{seed}.txt").read_text(encoding="utf-8")
+    return RawDocument(id=seed, source=str(SEEDS / f"{seed}.txt"), text=text)
+
+
+def _gold_paragraphs(seed: str) -> list[list[str]]:
+    blocks = (GOLD / f"{seed}.txt").read_text(encoding="utf-8").strip("\n").split("\n\n")
+    return [block.split("\n") for block in blocks]
+
+
+def _noise(seed: str) -> dict[str, str]:
+    rows = (GOLD / f"{seed}.noise.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    out = {}
+    for row in rows:
+        _line, category, _action, segment, _note = row.split("\t")
+        if category != "whitespace-only":
+            out[segment] = category
+    return out
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_seed_segments_equal_gold(seed: str) -> None:
+    doc = process_document(_raw(seed))
+    got: list[list[str]] = []
+    for seg in doc.segments:
+        if seg.sent == 1:
+            got.append([])
+        got[-1].append(seg.text)
+    assert got == _gold_paragraphs(seed)
+
+
+def test_seed_counts() -> None:
+    docs = process_documents([_raw(s) for s in SEED_IDS])
+    assert [len(d.segments) for d in docs] == [10, 53]
+    assert [d.segments[-1].para for d in docs] == [5, 31]
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_seed_flags_match_noise_annotation(seed: str) -> None:
+    noise = _noise(seed)
+    doc = process_document(_raw(seed))
+    for seg in doc.segments:
+        expected = noise.get(seg.text)
+        if expected is None:
+            assert seg.flags == (), seg
+        else:
+            assert seg.flags == (expected,), seg
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_offsets_map_back_to_the_original(seed: str) -> None:
+    raw = _raw(seed)
+    doc = process_document(raw)
+    for seg in doc.segments:
+        original = raw.text[seg.start : seg.end]
+        assert clean_text(original).text.strip() == seg.text
+        # the span is tight: it starts and ends on the segment's first and last characters
+        assert original[0] == seg.text[0] or not original[0].isalnum()
+    ends = [(s.start, s.end) for s in doc.segments]
+    assert ends == sorted(ends)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ends))
+
+
+def test_offsets_survive_cleaning_edits() -> None:
+    # NFD marks, NBSP, a zero-width space, a soft hyphen and a missing space all change
+    # lengths before the second sentence; its offsets must still point at it.
+    text = (
+        "Ông đe\u0301n TP.HCM\u00a0hôm\u200b qua.Sau đó ông về Hà N\u00adội."
+        "\nTrung tướng Tô Ân Xô: Hòa bình."
+    )
+    raw = RawDocument(id="d", source="-", text=text)
+    doc = process_document(raw)
+    assert [(s.para, s.sent, s.text) for s in doc.segments] == [
+        (1, 1, "Ông đén TP.HCM hôm qua."),
+        (1, 2, "Sau đó ông về Hà Nội."),
+        (2, 1, "Trung tướng Tô Ân Xô:"),
+        (2, 2, "Hòa bình."),
+    ]
+    assert [text[s.start : s.end] for s in doc.segments] == [
+        "Ông đe\u0301n TP.HCM\u00a0hôm\u200b qua.",
+        "Sau đó ông về Hà N\u00adội.",
+        "Trung tướng Tô Ân Xô:",
+        "Hòa bình.",
+    ]
+    assert doc.segments[2].flags == ("speaker-label",)
+
+
+def test_paragraph_modes() -> None:
+    text = "  Một dòng.  \nHai dòng.\n\n\nBa.\n"
+    assert paragraph_spans(text, "line") == [(2, 11), (14, 23), (26, 29)]
+    assert paragraph_spans(text, "blank") == [(2, 23), (26, 29)]
+    raw = RawDocument(id="d", source="-", text="Câu một\nvẫn tiếp. Câu hai.\n\nĐoạn hai.")
+    doc = process_documents([raw], None)[0]
+    blank = process_documents([raw], PipelineOptions(paragraphs="blank"))[0]
+    assert [s.text for s in doc.segments] == ["Câu một", "vẫn tiếp.", "Câu hai.", "Đoạn hai."]
+    assert [(s.para, s.text) for s in blank.segments] == [
+        (1, "Câu một vẫn tiếp."),
+        (1, "Câu hai."),
+        (2, "Đoạn hai."),
+    ]
+
+
+def test_drop_flags() -> None:
+    assert parse_flag_list("none") == frozenset()
+    assert parse_flag_list("widget, dateline") == {"widget", "dateline"}
+    assert "image-debris" in parse_flag_list("default")
+    with pytest.raises(ConfigError, match=r"'wigdet'.*valid flags"):
+        parse_flag_list("wigdet")
+    doc = process_document(_raw("003_31235d404d81b38e"))
+    kept = keep_segments(doc.segments, parse_flag_list("widget,login-prompt,dateline"))
+    assert len(kept) == 53 - 6
+    assert all(not {"widget", "login-prompt", "dateline"} & set(s.flags) for s in kept)
+
+
+def test_empty_document_gives_no_segments() -> None:
+    doc = process_document(RawDocument(id="e", source="-", text="\u00a0\n \n"))
+    assert doc.segments == []
