@@ -1,0 +1,177 @@
+"""The transformers backend: ``MarianMTModel.generate`` behind ``GenerationBackend``.
+
+torch and transformers are imported here only, when a model is loaded. Precision:
+
+* ``float32`` -- exact reference outputs; the default on CPU and MPS.
+* ``float16`` -- the default on CUDA (half the memory, faster); outputs may differ slightly.
+* ``bfloat16`` -- CPU or GPU; outputs can differ from float32 (fewer mantissa bits).
+* ``int8`` -- CPU only: dynamic quantization of the Linear layers
+  (``torch.ao.quantization.quantize_dynamic``); faster on CPU, outputs can differ.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import ConfigError, ModelError
+from translate.backend import Generated
+
+PRECISIONS = ("float32", "float16", "bfloat16", "int8")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def pick_device(device: str) -> str:
+    """``auto`` -> cuda, else mps, else cpu; an unavailable explicit device is an error."""
+    import torch
+
+    if device not in DEVICES:
+        raise ConfigError(f"--device {device!r} is not one of {', '.join(DEVICES)}")
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if device == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if device == "cuda" and not cuda:
+        raise ConfigError("--device cuda: no CUDA GPU is visible to torch; use --device cpu")
+    if device == "mps" and not mps:
+        raise ConfigError("--device mps: Apple MPS is not available; use --device cpu")
+    return device
+
+
+def default_precision(device: str) -> str:
+    return "float16" if device == "cuda" else "float32"
+
+
+class MarianBackend:
+    """``GenerationBackend`` over a loaded ``MarianMTModel``."""
+
+    name = "transformers"
+
+    def __init__(self, model: Any, *, device: str, precision: str, pad_id: int, eos_id: int):
+        self.model = model
+        self.device = device
+        self.precision = precision
+        self.pad_id = pad_id
+        self.eos_id = eos_id
+
+    def generate(
+        self,
+        batch: list[list[int]],
+        *,
+        beam: int,
+        max_new_tokens: int,
+        min_new_tokens: int = 0,
+    ) -> list[Generated]:
+        import torch
+
+        if not batch:
+            return []
+        width = max(len(ids) for ids in batch)
+        # Right padding, as MarianTokenizer pads.
+        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            mask[row, : len(ids)] = 1
+        input_ids = input_ids.to(self.device)
+        mask = mask.to(self.device)
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=mask,
+                num_beams=beam,
+                num_return_sequences=1,
+                do_sample=False,
+                max_length=None,
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=min_new_tokens or None,
+                output_scores=True,
+                return_dict_in_generate=True,
+            )
+            sequences = out.sequences
+            if beam > 1 and getattr(out, "sequences_scores", None) is not None:
+                scores = out.sequences_scores.float().tolist()
+            else:
+                # Greedy: mean log-probability per generated token (EOS included), which is
+                # what beam search's sequences_scores is with length_penalty=1.
+                steps = self.model.compute_transition_scores(
+                    sequences, out.scores, normalize_logits=True
+                ).float()
+                gen = sequences[:, -steps.shape[1] :]
+                valid = gen != self.pad_id
+                steps = steps.masked_fill(~valid, 0.0)
+                counts = valid.sum(dim=1).clamp(min=1)
+                scores = (steps.sum(dim=1) / counts).tolist()
+        results: list[Generated] = []
+        for seq, score in zip(sequences.tolist(), scores, strict=True):
+            target: list[int] = []
+            for tok in seq[1:]:  # drop the decoder start token
+                if tok == self.eos_id:
+                    break
+                if tok != self.pad_id:
+                    target.append(tok)
+            results.append(Generated(ids=target, score=float(score)))
+        return results
+
+
+def load_backend(
+    model_dir: Path,
+    *,
+    precision: str | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+) -> MarianBackend:
+    """Load ``MarianMTModel`` from ``model_dir`` onto ``device`` in ``precision``."""
+    import torch
+
+    dev = pick_device(device)
+    prec = precision or default_precision(dev)
+    if prec not in PRECISIONS:
+        raise ConfigError(
+            f"--precision {prec!r} is not supported by the transformers backend; "
+            f"use one of {', '.join(PRECISIONS)}"
+        )
+    if prec == "int8" and dev != "cpu":
+        raise ConfigError(
+            f"--precision int8 (dynamic quantization) runs on CPU only, not {dev}; "
+            "use --device cpu, or float16/bfloat16 on a GPU"
+        )
+    if prec == "float16" and dev == "cpu":
+        raise ConfigError(
+            "--precision float16 is slow or unsupported on CPU; use float32, bfloat16 or int8"
+        )
+    if threads is not None:
+        if threads < 1:
+            raise ConfigError(f"--threads must be at least 1, got {threads}")
+        torch.set_num_threads(threads)
+
+    from transformers import MarianMTModel
+    from transformers.utils import logging as hf_logging
+
+    # Our own messages and progress bar suffice: no "max_length and max_new_tokens both set"
+    # chatter, no "Loading weights" bar.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        model: Any = MarianMTModel.from_pretrained(str(model_dir))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(
+            f"cannot load the MarianMT model in {str(model_dir)!r}: "
+            f"{' '.join(str(exc).split())[:300]}; re-download it or pass another --model"
+        ) from None
+    model.eval()
+    if prec == "int8":
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    elif prec in ("float16", "bfloat16"):
+        model = model.to(dtype=getattr(torch, prec))
+    model = model.to(dev)
+    config = model.config
+    logging.getLogger(__name__).debug("loaded %s on %s (%s)", model_dir, dev, prec)
+    return MarianBackend(
+        model,
+        device=dev,
+        precision=prec,
+        pad_id=int(config.pad_token_id),
+        eos_id=int(config.eos_token_id),
+    )
