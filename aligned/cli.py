@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from aligned import __version__
 from corpus.errors import EXIT_INTERRUPTED, SongnguError
 
-COMMANDS = ["segment", "translate"]
+COMMANDS = ["segment", "translate", "run", "export", "import"]
 
 EPILOG = """\
 exit codes:
@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        module = importlib.import_module(f"aligned.commands.{name}")
+        # "import" is a Python keyword: its module is import_.py.
+        module = importlib.import_module(f"aligned.commands.{name.replace('import', 'import_')}")
         module.register(sub)
     return parser
 

@@ -17,6 +17,21 @@ from typing import TextIO
 from corpus.errors import OutputExistsError
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse an existing output early, before a long computation whose result it would hold."""
+    if str(path) != "-" and Path(path).exists() and not force:
+        raise OutputExistsError(
+            f"output file {str(path)!r} already exists; pass --force to overwrite it "
+            "or choose another path with -o"
+        )
+
+
 @contextlib.contextmanager
 def open_output(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[TextIO]:
     """Open ``path`` for writing text atomically; ``"-"`` is stdout."""
@@ -25,11 +40,7 @@ def open_output(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
         sys.stdout.flush()
         return
     target = Path(path)
-    if target.exists() and not force:
-        raise OutputExistsError(
-            f"output file {str(target)!r} already exists; pass --force to overwrite it "
-            "or choose another path with -o"
-        )
+    check_output(target, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -37,6 +48,7 @@ def open_output(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -9,10 +9,6 @@ from typing import Any
 import pytest
 
 from tests.tinymodels import TRAINED_PAIRS
-
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
-
 from translate.backend import Generated
 from translate.engine import Engine, load_translator
 from translate.normalize import normalize_for_mt
@@ -23,12 +19,14 @@ TARGETS = [t for _, t in TRAINED_PAIRS]
 
 @pytest.fixture(scope="module")
 def trained(trained_model_dir: Path) -> Engine:
-    return load_translator(str(trained_model_dir), beam=1, threads=1)
+    return load_translator(str(trained_model_dir), backend="transformers", beam=1, threads=1)
 
 
 @pytest.fixture(scope="module")
 def tiny(tiny_model_dir: Path) -> Engine:
-    return load_translator(str(tiny_model_dir), beam=1, threads=1, batch_tokens=1 << 15)
+    return load_translator(
+        str(tiny_model_dir), backend="transformers", beam=1, threads=1, batch_tokens=1 << 15
+    )
 
 
 @pytest.mark.parametrize("beam", [1, 4])
@@ -51,7 +49,7 @@ def test_signature(trained: Engine, trained_model_dir: Path) -> None:
     assert sig.model == trained_model_dir.name
     assert sig.revision.startswith("local:") and len(sig.revision) == len("local:") + 12
     assert (sig.backend, sig.precision, sig.max_length) == ("transformers", "float32", 512)
-    again = load_translator(str(trained_model_dir), beam=1, threads=1)
+    again = load_translator(str(trained_model_dir), backend="transformers", beam=1, threads=1)
     assert again.signature == trained.signature
 
 
@@ -159,8 +157,21 @@ def test_missing_files_named(tmp_path: Path, trained_model_dir: Path) -> None:
 @pytest.mark.parametrize("precision", ["bfloat16", "int8"])
 def test_other_precisions_run(trained_model_dir: Path, precision: str) -> None:
     engine = load_translator(
-        str(trained_model_dir), beam=1, threads=1, precision=precision, device="cpu"
+        str(trained_model_dir),
+        backend="transformers",
+        beam=1,
+        threads=1,
+        precision=precision,
+        device="cpu",
     )
     hyps = engine.translate(SOURCES[:5])
     assert engine.signature.precision == precision
     assert len(hyps) == 5 and all(isinstance(h.text, str) for h in hyps)
+
+
+def test_default_path_is_ct2_int8_on_cpu(trained_model_dir: Path) -> None:
+    """The default is the fastest measured CPU path (benchmarks/translate.py), and it still
+    reproduces the trained pairs exactly on this model."""
+    engine = load_translator(str(trained_model_dir), beam=1, threads=1, device="cpu")
+    assert (engine.signature.backend, engine.signature.precision) == ("ct2", "int8")
+    assert [h.text for h in engine.translate(SOURCES)] == TARGETS

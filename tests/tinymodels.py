@@ -86,6 +86,9 @@ TRAINED: dict[str, Any] = {
     "lr": 3e-3,
     "max_steps": 1500,
     "check_every": 25,
+    # Keep the decoder-start (<pad>) embedding at zero, as Marian and the real opus-mt
+    # checkpoints have it: CTranslate2's Marian decoder assumes it and refuses other models.
+    "zero_decoder_start": True,
 }
 
 
@@ -227,6 +230,9 @@ def _train(model: Any, tok: Any, recipe: dict[str, Any]) -> int:
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if recipe["zero_decoder_start"]:
+            with torch.no_grad():
+                model.model.shared.weight[tok.pad_token_id].zero_()
         if step % recipe["check_every"] == 0:
             model.eval()
             if _decode_all(model, tok, 1) == tgt and _decode_all(model, tok, 4) == tgt:

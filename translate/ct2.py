@@ -10,11 +10,15 @@ times faster than ``MarianMTModel.generate`` on a CPU. ctranslate2 is imported h
   place, so a half-written conversion is never used and concurrent converters cannot corrupt
   each other (the loser of the rename just uses the winner's copy).
 * **Threads**: on CPU one small batch per core (``inter_threads`` = cores, ``intra_threads`` = 1)
-  is about 2.5x faster than one batch spread over all cores, because per-step overhead, not
-  arithmetic, dominates small-batch decoding. ``generate`` therefore splits every batch into
-  per-core sub-batches that CTranslate2 runs in parallel.
-* **Precision** changes outputs slightly (int8 vs float32); float32 greedy outputs equal the
-  transformers backend's on the same model (tested).
+  is about 2x faster than one batch spread over all cores (2-core Zen 5, int8), because
+  per-step overhead, not arithmetic, dominates small-batch decoding. ``generate`` therefore
+  splits every batch into per-core sub-batches that CTranslate2 runs in parallel.
+* **Precision** changes outputs slightly (int8 vs float32); float32 greedy outputs and scores
+  equal the transformers backend's on the same model (tested). Beam search is CTranslate2's
+  own and can pick different hypotheses than transformers' beam search.
+* **vmap** (opt-in): a target-vocabulary shortlist from ``vmap.txt`` in the model directory;
+  much faster (the 512 x 53,685 output projection dominates each step) but it can change
+  outputs, so it is never on by default.
 """
 
 from __future__ import annotations
@@ -121,6 +125,9 @@ def cache_dir_for(model_id: str, revision: str, precision: str, vmap: Path | Non
 def _convert(model_dir: Path, out: Path, quantization: str, vmap: Path | None) -> None:
     import ctranslate2
 
+    from translate.marian import quiet_transformers
+
+    quiet_transformers()
     try:
         converter = ctranslate2.converters.TransformersConverter(
             str(model_dir), low_cpu_mem_usage=True

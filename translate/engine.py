@@ -227,7 +227,7 @@ def load_translator(
     model: str = DEFAULT_MODEL,
     *,
     revision: str | None = None,
-    backend: str = "transformers",
+    backend: str = "ct2",
     precision: str | None = None,
     beam: int = DEFAULT_BEAM,
     max_length: int | None = None,

@@ -147,12 +147,8 @@ def load_backend(
         torch.set_num_threads(threads)
 
     from transformers import MarianMTModel
-    from transformers.utils import logging as hf_logging
 
-    # Our own messages and progress bar suffice: no "max_length and max_new_tokens both set"
-    # chatter, no "Loading weights" bar.
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     try:
         model: Any = MarianMTModel.from_pretrained(str(model_dir))
     except (OSError, ValueError, RuntimeError) as exc:
@@ -175,3 +171,12 @@ def load_backend(
         pad_id=int(config.pad_token_id),
         eos_id=int(config.eos_token_id),
     )
+
+
+def quiet_transformers() -> None:
+    """Our own messages and progress bar suffice: no "max_length and max_new_tokens both set"
+    chatter, no "Loading weights" bar (which would also break stderr for pipes and tests)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()

@@ -1,4 +1,4 @@
-"""Options shared by subcommands that read documents (segment now, run later)."""
+"""Options shared by subcommands: documents in and cleaning (segment, run), the model (run)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import sys
 from typing import TextIO
 
 from corpus.clean import CleanOptions
+from corpus.errors import ConfigError
 from corpus.pipeline import PipelineOptions
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
+def add_input_options(
+    p: argparse.ArgumentParser,
+    *,
+    drop_default: str = "none",
+    drop_help: str = "default: keep all, flagged",
+) -> None:
     g = p.add_argument_group("input")
     g.add_argument(
         "sources",
@@ -68,9 +74,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--drop",
         metavar="FLAGS",
-        default="none",
+        default=drop_default,
         help="comma-separated noise flags whose segments are left out (e.g. "
-        "'widget,dateline'); 'default' = the site-furniture flags; default: keep all, flagged",
+        f"'widget,dateline'); 'default' = the site-furniture flags; {drop_help}",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress on stderr")
 
@@ -90,3 +96,76 @@ def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
 def warn(message: str, *, quiet: bool, stream: TextIO | None = None) -> None:
     if not quiet:
         print(f"songngu: warning: {message}", file=stream or sys.stderr)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The model and decoding options of ``songngu translate``, for ``run`` (same names)."""
+    m = p.add_argument_group("model")
+    m.add_argument(
+        "--model",
+        default="Helsinki-NLP/opus-mt-vi-en",
+        metavar="ID|DIR",
+        help="Hugging Face hub id or local model directory (default: %(default)s)",
+    )
+    m.add_argument(
+        "--revision",
+        metavar="REV",
+        help="hub branch, tag or commit to use (default: main); pin a commit for reproducible "
+        "output. Not for local directories",
+    )
+    m.add_argument(
+        "--backend",
+        choices=["ct2", "transformers"],
+        default="ct2",
+        help="'ct2' (CTranslate2, default: several times faster on CPU; the model is "
+        "converted once and cached) or 'transformers' (PyTorch, the reference implementation)",
+    )
+    m.add_argument(
+        "--precision",
+        metavar="P",
+        help="ct2: int8 (CPU default), float16 (CUDA default), int8_float32, float32, bf16 "
+        "where the hardware has it; transformers: float32 (CPU default), float16 (CUDA "
+        "default), bfloat16, int8. Only float32 reproduces the model's reference outputs "
+        "exactly; int8 and 16-bit types are faster and may change a few translations",
+    )
+    m.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default="auto",
+        help="where to run (default: auto = CUDA, else MPS, else CPU)",
+    )
+    m.add_argument(
+        "--threads", type=int, metavar="N", help="CPU threads (default: the library's choice)"
+    )
+    d = p.add_argument_group("decoding")
+    d.add_argument(
+        "--beam",
+        type=int,
+        default=4,
+        metavar="N",
+        help="beam size (default: 4, as in opus-mt's generation_config.json; 1 = greedy, "
+        "faster, slightly worse)",
+    )
+    d.add_argument(
+        "--max-length",
+        type=int,
+        metavar="N",
+        help="tokens per model input and output, EOS included (default and maximum: the "
+        "model's positions, 512 for opus-mt); longer inputs are split",
+    )
+    d.add_argument(
+        "--batch-tokens",
+        type=int,
+        default=4096,
+        metavar="N",
+        help="padded source tokens per batch (default: %(default)s); lower it if memory runs "
+        "out, raise it on a GPU",
+    )
+
+
+def check_model_options(args: argparse.Namespace) -> None:
+    """Refuse numeric model options below 1 before the (slow) model load."""
+    for name in ("beam", "batch_tokens", "threads", "max_length"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")

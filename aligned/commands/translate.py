@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from aligned.output import open_output
+from aligned.commands._common import add_model_options, check_model_options
+from aligned.output import check_output, open_output
 from corpus.errors import EXIT_OK, ConfigError, DataError
 
 HELP = "translate Vietnamese sentences (one per line) to English"
@@ -51,65 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("-o", "--output", default="-", metavar="FILE", help="output file or '-'")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    m = p.add_argument_group("model")
-    m.add_argument(
-        "--model",
-        default="Helsinki-NLP/opus-mt-vi-en",
-        metavar="ID|DIR",
-        help="Hugging Face hub id or local model directory (default: %(default)s)",
-    )
-    m.add_argument(
-        "--revision",
-        metavar="REV",
-        help="hub branch, tag or commit to use (default: main); pin a commit for reproducible "
-        "output. Not for local directories",
-    )
-    m.add_argument(
-        "--backend",
-        choices=["transformers", "ct2"],
-        default="transformers",
-        help="'transformers' (PyTorch, default) or 'ct2' (CTranslate2, faster on CPU)",
-    )
-    m.add_argument(
-        "--precision",
-        metavar="P",
-        help="transformers: float32 (exact; CPU default), float16 (CUDA default), bfloat16, "
-        "int8 (CPU dynamic quantization); all but float32 may change outputs slightly. "
-        "ct2: its compute types (int8, int8_float16, float16, bfloat16, float32)",
-    )
-    m.add_argument(
-        "--device",
-        choices=["auto", "cpu", "cuda", "mps"],
-        default="auto",
-        help="where to run (default: auto = CUDA, else MPS, else CPU)",
-    )
-    m.add_argument(
-        "--threads", type=int, metavar="N", help="CPU threads (default: the library's choice)"
-    )
-    d = p.add_argument_group("decoding")
-    d.add_argument(
-        "--beam",
-        type=int,
-        default=4,
-        metavar="N",
-        help="beam size (default: 4, as in opus-mt's generation_config.json; 1 = greedy, "
-        "faster, slightly worse)",
-    )
-    d.add_argument(
-        "--max-length",
-        type=int,
-        metavar="N",
-        help="tokens per model input and output, EOS included (default and maximum: the "
-        "model's positions, 512 for opus-mt); longer inputs are split",
-    )
-    d.add_argument(
-        "--batch-tokens",
-        type=int,
-        default=4096,
-        metavar="N",
-        help="padded source tokens per batch (default: %(default)s); lower it if memory runs "
-        "out, raise it on a GPU",
-    )
+    add_model_options(p)
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar or messages on stderr"
     )
@@ -138,11 +81,9 @@ def _read_lines(inputs: list[str], stdin: BinaryIO) -> Iterator[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_model_options(args)
+    check_output(args.output, force=args.force)  # before the slow part, not after it
     lines = list(_read_lines(args.inputs, sys.stdin.buffer))
-    for flag in ("beam", "batch_tokens", "threads", "max_length"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise ConfigError(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
     from translate.engine import load_translator
 
     progress = not args.quiet and len(lines) >= 50 and sys.stderr.isatty()

@@ -1,0 +1,137 @@
+"""``songngu run``: documents in, a translated corpus directory out (store + every export)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aligned.commands._common import (
+    add_input_options,
+    add_model_options,
+    check_model_options,
+    pipeline_options,
+    warn,
+)
+from aligned.runner import DEFAULT_COMMIT_EVERY, RunResult, run_corpus
+from corpus.errors import EXIT_DATA, EXIT_OK, DataError
+from corpus.model import RawDocument
+from corpus.pipeline import parse_flag_list, process_documents
+from corpus.readers import ReadFailure, read_sources
+from translate.types import Translator
+
+HELP = "read, clean, segment, translate and export: the whole job, resumable"
+
+DESCRIPTION = """\
+Read Vietnamese documents, clean and segment them, translate every segment not yet translated
+with this model and settings, and write OUT/:
+  corpus.sqlite  the store: documents, segments, translations (resumable, translation memory)
+  corpus.tmx  corpus.tsv  corpus.vi + corpus.en (Moses)  corpus.jsonl
+
+Run it again into the same OUT/ to resume after an interruption or to add documents: only
+what is missing is translated, and the exports are rewritten from the store. Segments flagged
+with a --drop flag (default: the site-furniture flags) stay in the store, flagged, but are not
+translated or exported. If the model is unavailable the segments are still stored (exit 69).
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_options(
+        p,
+        drop_default="default",
+        drop_help="left out of translation and exports, still stored; default: 'default'",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT/",
+        help="output directory (created; an existing one is resumed and its exports rewritten)",
+    )
+    add_model_options(p)
+    p.add_argument(
+        "--commit-every",
+        type=int,
+        default=DEFAULT_COMMIT_EVERY,
+        metavar="N",
+        help="texts translated per committed batch (default: %(default)s); at most one batch "
+        "is lost when a run is killed",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    drop = parse_flag_list(args.drop)
+    check_model_options(args)
+    options = pipeline_options(args)
+    fmt = None if args.input_format == "auto" else args.input_format
+    raws: list[RawDocument] = []
+    failures = 0
+    for item in read_sources(args.sources, encoding=args.encoding, stdin=sys.stdin.buffer, fmt=fmt):
+        if isinstance(item, ReadFailure):
+            failures += 1
+            print(f"songngu: error: {item.error}", file=sys.stderr)
+            continue
+        for w in item.warnings:
+            warn(w, quiet=args.quiet)
+        raws.append(item)
+    if not raws:
+        raise DataError(
+            f"no document could be read from {' '.join(args.sources)}; nothing to run "
+            "(see the errors above)"
+        )
+    docs = process_documents(raws, options)
+
+    def load() -> Translator:
+        from translate.engine import load_translator
+
+        return load_translator(
+            args.model,
+            revision=args.revision,
+            backend=args.backend,
+            precision=args.precision,
+            beam=args.beam,
+            max_length=args.max_length,
+            batch_tokens=args.batch_tokens,
+            device=args.device,
+            threads=args.threads,
+        )
+
+    result = run_corpus(
+        docs,
+        args.output,
+        load,
+        drop=drop,
+        commit_every=args.commit_every,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    if not args.quiet:
+        print(summary(result, failures=failures), file=sys.stderr)
+    if result.stripped_chars:
+        warn(
+            f"{result.stripped_chars} characters XML forbids were removed from corpus.tmx "
+            "(the other exports keep them)",
+            quiet=args.quiet,
+        )
+    return EXIT_DATA if failures else EXIT_OK
+
+
+def summary(r: RunResult, *, failures: int = 0) -> str:
+    """The one-screen report of a run."""
+    flags = ", ".join(f"{k} {v}" for k, v in r.flag_counts.items()) or "none"
+    lines = [
+        f"songngu: run finished in {r.seconds:.1f} s: {r.store.parent}/",
+        f"  documents   {r.documents} in the store ({r.added} new, {r.changed} changed, "
+        f"{r.unchanged} unchanged)" + (f"; {failures} inputs failed" if failures else ""),
+        f"  segments    {r.segments}, {r.flagged} flagged ({flags})",
+        f"  left out    {r.left_out} segments with a --drop flag (stored, not translated)",
+        f"  translated  {r.translated} now, {r.cached} skipped (already in the store)",
+        f"  system      {r.signature}",
+        f"  exports     {' '.join(p.name for p in r.exports)} ({r.exported_pairs} pairs each)",
+    ]
+    return "\n".join(lines)

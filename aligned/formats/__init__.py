@@ -1,0 +1,127 @@
+"""The exchange formats of an aligned corpus: TMX, TSV, Moses (``.vi``/``.en``) and JSONL.
+
+Each is a :class:`Format` class (``base.py``) with a streaming ``write``/``read``; Moses, kept in
+two files, is a :class:`PairedFormat` with ``write_pair_files``/``read_pair_files``. Look one up
+by name with :func:`get_format` or by file name with :func:`format_for_path`;
+:func:`write_path`/:func:`read_path` handle files (and Moses' two) for the CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from aligned.formats.base import ALL_FIELDS, Format, PairedFormat, WriteStats, read_lines
+from aligned.formats.jsonl import JSONLFormat
+from aligned.formats.moses import MosesFormat
+from aligned.formats.tmx import TMXFormat
+from aligned.formats.tsv import TSVFormat
+from aligned.output import open_output
+from aligned.pairs import AlignedPair
+from corpus.errors import ConfigError, OutputExistsError
+
+FORMATS: dict[str, type[Format]] = {
+    f.name: f for f in (TMXFormat, TSVFormat, MosesFormat, JSONLFormat)
+}
+
+__all__ = [
+    "ALL_FIELDS",
+    "FORMATS",
+    "Format",
+    "JSONLFormat",
+    "MosesFormat",
+    "PairedFormat",
+    "TMXFormat",
+    "TSVFormat",
+    "WriteStats",
+    "format_for_path",
+    "get_format",
+    "read_lines",
+    "read_path",
+    "write_path",
+]
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name`` (case-insensitive), with default options."""
+    cls = FORMATS.get(name.strip().lower())
+    if cls is None:
+        raise ConfigError(f"unknown format {name!r}; choose one of: {', '.join(sorted(FORMATS))}")
+    return cls()
+
+
+def format_for_path(path: str | os.PathLike[str]) -> Format:
+    """The format a file name's suffix says (``corpus.tmx`` → TMX); ConfigError if none."""
+    suffix = Path(path).suffix.lower()
+    for cls in FORMATS.values():
+        if suffix in cls.suffixes:
+            return cls()
+    known = ", ".join(s for cls in FORMATS.values() for s in cls.suffixes)
+    raise ConfigError(
+        f"cannot tell the format of {str(path)!r} from its suffix (known: {known}); "
+        f"pass --format ({', '.join(sorted(FORMATS))})"
+    )
+
+
+def write_path(
+    fmt: Format,
+    pairs: Iterable[AlignedPair],
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+) -> WriteStats:
+    """Write ``pairs`` to ``path`` atomically (``-`` = stdout); Moses writes ``path``'s
+    ``.vi`` and ``.en`` files, both or neither."""
+    if isinstance(fmt, PairedFormat):
+        if str(path) == "-":
+            raise ConfigError(
+                f"format {fmt.name!r} writes two files and cannot go to stdout; give a path "
+                "prefix with -o, e.g. -o corpus (writes corpus.vi and corpus.en)"
+            )
+        vi_path, en_path = fmt.paths(path)
+        for p in (vi_path, en_path):  # refuse before writing either file
+            if p.exists() and not force:
+                raise OutputExistsError(
+                    f"output file {str(p)!r} already exists; pass --force to overwrite it "
+                    "or choose another path with -o"
+                )
+        with (
+            open_output(vi_path, force=force) as vi_out,
+            open_output(en_path, force=force) as en_out,
+        ):
+            return fmt.write_pair_files(pairs, vi_out, en_out)
+    with open_output(path, force=force) as out:
+        return fmt.write(pairs, out)
+
+
+def read_path(fmt: Format, path: str | os.PathLike[str]) -> Iterator[AlignedPair]:
+    """Stream the pairs of the file at ``path`` (``-`` = stdin; Moses: the ``.vi``/``.en``
+    pair of ``path``); ConfigError for a missing file, DataError for a malformed one."""
+    with contextlib.ExitStack() as stack:
+        if isinstance(fmt, PairedFormat):
+            if str(path) == "-":
+                raise ConfigError(
+                    f"format {fmt.name!r} reads two files and cannot come from stdin; give the "
+                    "path prefix of the .vi/.en pair, e.g. corpus for corpus.vi + corpus.en"
+                )
+            vi_path, en_path = fmt.paths(path)
+            vi_in = stack.enter_context(_open(vi_path))
+            en_in = stack.enter_context(_open(en_path))
+            yield from fmt.read_pair_files(vi_in, en_in, str(path))
+        elif str(path) == "-":
+            yield from fmt.read(sys.stdin.buffer, name="<stdin>")
+        else:
+            yield from fmt.read(stack.enter_context(_open(Path(path))), name=str(path))
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise ConfigError(f"no such file: {str(path)!r}; check the path") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {str(path)!r}: {e.strerror}; check the path") from None

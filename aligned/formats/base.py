@@ -1,0 +1,152 @@
+"""What every exchange format shares: the ``Format`` interface, write statistics, line input.
+
+A format turns a stream of :class:`~aligned.pairs.AlignedPair` into a file and back. Both
+directions stream (an iterator in, an iterator out) so a corpus of millions of pairs is written
+and read in constant memory. ``holds`` names the pair fields that survive a write/read round
+trip; every other field comes back as its default. The shared round-trip suite
+(``tests/test_formats.py``) checks exactly that claim for each format.
+
+Moses keeps the two languages in two line-aligned files, so it is a :class:`PairedFormat`: it
+has ``write_pair_files``/``read_pair_files`` instead of the one-stream ``write``/``read``.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, ClassVar, TextIO
+
+from aligned.pairs import AlignedPair
+from corpus.errors import ConfigError, DataError
+
+#: Every AlignedPair field a format can hold (``extra`` = format-specific key/value props).
+ALL_FIELDS: frozenset[str] = frozenset(
+    {
+        "source",
+        "target",
+        "doc",
+        "para",
+        "sent",
+        "start",
+        "end",
+        "flags",
+        "signature",
+        "score",
+        "reviewed",
+        "extra",
+    }
+)
+
+
+@dataclass
+class WriteStats:
+    """What a write did: pairs written and XML-forbidden characters removed (TMX only)."""
+
+    pairs: int = 0
+    stripped_chars: int = 0
+
+
+class Format(ABC):
+    """One exchange format: streaming writer and reader of aligned pairs."""
+
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+    holds: ClassVar[frozenset[str]]
+
+    @abstractmethod
+    def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:
+        """Write ``pairs`` to ``out`` as they come (constant memory); return what was written."""
+
+    @abstractmethod
+    def read(self, inp: TextIO | BinaryIO, *, name: str) -> Iterator[AlignedPair]:
+        """Yield the pairs of ``inp`` one by one; :class:`DataError` naming ``name`` and the
+        line on malformed input."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class PairedFormat(Format):
+    """A format kept as two line-aligned files, one per language (``PREFIX.vi``, ``PREFIX.en``).
+
+    ``write``/``read`` on one stream cannot hold it and raise :class:`ConfigError`; use
+    ``write_pair_files``/``read_pair_files``, or ``paths()`` to name the two files.
+    """
+
+    languages: ClassVar[tuple[str, str]] = ("vi", "en")
+
+    def paths(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """The two files of ``path``: ``corpus``, ``corpus.vi`` or ``corpus.en`` all give
+        ``(corpus.vi, corpus.en)``."""
+        p = Path(path)
+        if p.suffix in tuple(f".{lang}" for lang in self.languages):
+            p = p.with_suffix("")
+        return tuple(p.with_name(f"{p.name}.{lang}") for lang in self.languages)  # type: ignore[return-value]
+
+    def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:
+        raise ConfigError(
+            f"format {self.name!r} writes two files ({' and '.join(self.languages)}), not one "
+            "stream; give an output path prefix such as 'corpus' (writes corpus.vi and "
+            "corpus.en) or choose --format tsv for one stream"
+        )
+
+    def read(self, inp: TextIO | BinaryIO, *, name: str) -> Iterator[AlignedPair]:
+        raise ConfigError(
+            f"format {self.name!r} reads two files, not one stream ({name!r}); give the path "
+            "prefix of the .vi/.en pair, e.g. 'corpus' for corpus.vi + corpus.en"
+        )
+
+    @abstractmethod
+    def write_pair_files(
+        self, pairs: Iterable[AlignedPair], vi_out: TextIO, en_out: TextIO
+    ) -> WriteStats:
+        """Write the source side to ``vi_out`` and the target side to ``en_out``, line-aligned."""
+
+    @abstractmethod
+    def read_pair_files(
+        self, vi_in: TextIO | BinaryIO, en_in: TextIO | BinaryIO, name: str
+    ) -> Iterator[AlignedPair]:
+        """Yield pairs from two line-aligned streams; ``name`` is the path prefix (messages
+        say ``name.vi``/``name.en``)."""
+
+
+def read_lines(inp: TextIO | BinaryIO, *, name: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line number, line without its end)`` of a text or binary stream.
+
+    Binary input is decoded line by line as UTF-8 so a bad byte is reported on its exact line;
+    a UTF-8 byte-order mark at the start is dropped. Lines end at ``\\n`` (a ``\\r`` before it
+    is part of the line end, for files written on Windows).
+    """
+    lineno = 0
+    first = True
+    try:
+        for raw in inp:
+            lineno += 1
+            if isinstance(raw, bytes):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise DataError(
+                        f"{name}: line {lineno}: not valid UTF-8 (byte {raw[e.start]:#04x} at "
+                        f"column {e.start + 1}); convert the file to UTF-8, e.g. "
+                        "iconv -f WINDOWS-1258 -t UTF-8"
+                    ) from None
+            else:
+                line = raw
+            if first:
+                first = False
+                if line.startswith("\ufeff"):
+                    line = line[1:]
+            if line.endswith("\n"):
+                line = line[:-2] if line.endswith("\r\n") else line[:-1]
+            elif line.endswith("\r"):  # a text stream read with newline='' or old Mac endings
+                line = line[:-1]
+            yield lineno, line
+    except UnicodeDecodeError as e:  # a text stream opened with a strict encoding
+        raise DataError(
+            f"{name}: near line {lineno + 1}: cannot decode the text ({e.reason}); "
+            "convert the file to UTF-8"
+        ) from None

@@ -1,0 +1,118 @@
+"""JSONL: one JSON object per line holding every field of a pair.
+
+Keys, always all of them and in this order: ``id`` (``doc:para:sent``, informative), ``doc``,
+``para``, ``sent``, ``start``, ``end`` (int or null), ``vi``, ``en``, ``flags`` (list of names),
+``signature``, ``score`` (number or null), ``reviewed`` (bool), ``extra`` (string→string
+object). Text is written as UTF-8, not ``\\u`` escapes (``ensure_ascii=False``). JSON has no
+NaN or infinity, so a non-finite score is written as null.
+
+The reader needs only ``vi`` and ``en`` (``source``/``target`` and the Hugging Face
+``{"translation": {"vi": ..., "en": ...}}`` shape are accepted too); missing keys take their
+defaults, wrong types and malformed lines are a :class:`DataError` naming the line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO, ClassVar, TextIO
+
+from aligned.formats.base import ALL_FIELDS, Format, WriteStats, read_lines
+from aligned.pairs import AlignedPair
+from corpus.errors import DataError
+
+
+class JSONLFormat(Format):
+    """JSON Lines with every field; the lossless format."""
+
+    name: ClassVar[str] = "jsonl"
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
+    holds: ClassVar[frozenset[str]] = ALL_FIELDS
+
+    def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:
+        dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+        write = out.write
+        n = 0
+        for p in pairs:
+            score = p.score if p.score is None or math.isfinite(p.score) else None
+            obj = {
+                "id": p.id,
+                "doc": p.doc,
+                "para": p.para,
+                "sent": p.sent,
+                "start": p.start,
+                "end": p.end,
+                "vi": p.source,
+                "en": p.target,
+                "flags": list(p.flags),
+                "signature": p.signature,
+                "score": score,
+                "reviewed": p.reviewed,
+                "extra": p.extra,
+            }
+            write(dumps(obj) + "\n")
+            n += 1
+        return WriteStats(pairs=n, stripped_chars=0)
+
+    def read(self, inp: TextIO | BinaryIO, *, name: str) -> Iterator[AlignedPair]:
+        for lineno, line in read_lines(inp, name=name):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(
+                    f"{name}: line {lineno}: not valid JSON ({e.msg} at column {e.colno}); "
+                    "each line must be one JSON object such as "
+                    '{"vi": "Xin chào.", "en": "Hello."}'
+                ) from None
+            yield _pair(obj, name, lineno)
+
+
+def _pair(obj: Any, name: str, lineno: int) -> AlignedPair:
+    where = f"{name}: line {lineno}"
+    if not isinstance(obj, dict):
+        raise DataError(
+            f"{where}: expected a JSON object, got {type(obj).__name__}; write one "
+            '{"vi": ..., "en": ...} object per line'
+        )
+    if isinstance(obj.get("translation"), dict) and "vi" not in obj:
+        obj = {**obj, "vi": obj["translation"].get("vi"), "en": obj["translation"].get("en")}
+
+    def get(key: str, types: tuple[type, ...], default: Any, alt: str | None = None) -> Any:
+        v = obj.get(key, obj.get(alt, default) if alt else default)
+        # bool is an int subclass: a true/false where a number belongs is a mistake
+        if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
+            want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise DataError(f"{where}: key {key!r} must be {want}, got {json.dumps(v)[:80]}")
+        return v
+
+    if "vi" not in obj and "source" not in obj:
+        raise DataError(
+            f"{where}: no 'vi' key; each line needs at least "
+            '{"vi": "<Vietnamese text>", "en": "<English text>"}'
+        )
+    source = get("vi", (str,), None, "source")
+    target = get("en", (str,), "", "target")
+    flags = get("flags", (list,), [])
+    if not all(isinstance(f, str) for f in flags):
+        raise DataError(f"{where}: key 'flags' must be a list of strings, got {flags!r}"[:300])
+    extra = get("extra", (dict,), {})
+    if not all(isinstance(v, str) for v in extra.values()):
+        raise DataError(f"{where}: key 'extra' must map names to strings"[:300])
+    score = get("score", (int, float, type(None)), None)
+    return AlignedPair(
+        source=source,
+        target=target,
+        doc=get("doc", (str,), ""),
+        para=get("para", (int,), 0),
+        sent=get("sent", (int,), 0),
+        start=get("start", (int, type(None)), None),
+        end=get("end", (int, type(None)), None),
+        flags=tuple(flags),
+        signature=get("signature", (str,), ""),
+        score=None if score is None else float(score),
+        reviewed=get("reviewed", (bool,), False),
+        extra=extra,
+    )

@@ -1,0 +1,31 @@
+"""The unit every exchange format holds: one aligned sentence pair with its provenance.
+
+The store yields these for export and takes them on import; each file format (TMX, TSV, Moses,
+JSONL) writes and reads them. Fields a format cannot hold come back as their defaults, and the
+shared round-trip suite checks exactly what each format claims to keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedPair:
+    source: str  # Vietnamese segment text (cleaned)
+    target: str  # English translation ('' when not translated)
+    doc: str = ""
+    para: int = 0  # 1-based; 0 = unknown (e.g. imported from a format without positions)
+    sent: int = 0
+    start: int | None = None  # character offsets into the original document text
+    end: int | None = None
+    flags: tuple[str, ...] = ()
+    signature: str = ""  # translation signature (translate.Signature as a string), '' = unknown
+    score: float | None = None
+    reviewed: bool = False  # a reviewer accepted or post-edited the target
+    extra: dict[str, str] = field(default_factory=dict, compare=False)  # format-specific props
+
+    @property
+    def id(self) -> str:
+        """Stable id of the source segment within a corpus: ``doc:para:sent``."""
+        return f"{self.doc}:{self.para}:{self.sent}"

@@ -1,0 +1,204 @@
+"""The whole job behind ``songngu run``: documents → store → translations → exports.
+
+Resumable by construction: documents and segments are stored first (one transaction), then the
+texts still missing a translation under the model's signature are translated in batches of
+``commit_every`` texts, each batch committed in its own transaction. A run killed at any moment
+(``kill -9`` included) loses at most the batch in flight; the next run asks the store what is
+still missing and sends exactly the batches the uninterrupted run would have sent (pending
+texts are in (doc, para, sent) order), so both give the same corpus. Exports are regenerated
+from the store every time, atomically, so they are always complete.
+
+Test hook: the environment variable ``SONGNGU_TEST_SLOW_BATCH`` (seconds, e.g. ``0.2``) makes
+the run sleep after each committed batch, so a test can reliably kill it mid-translation.
+It has no other effect and is not meant for users.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aligned.store import Store, open_store, sqlite_errors
+from corpus.errors import ConfigError, ModelError
+from corpus.flags import DROP_BY_DEFAULT
+from corpus.model import Document
+from translate.types import Translator
+
+STORE_NAME = "corpus.sqlite"
+EXPORT_STEM = "corpus"
+DEFAULT_COMMIT_EVERY = 64
+SLOW_BATCH_ENV = "SONGNGU_TEST_SLOW_BATCH"
+
+
+@dataclass(slots=True)
+class RunResult:
+    """What a run did; counts are over the whole store (exports cover the whole store)."""
+
+    store: Path
+    signature: str
+    documents: int
+    segments: int
+    flagged: int  # segments with at least one flag
+    left_out: int  # segments with a --drop flag: stored, flagged, not translated or exported
+    translated: int  # segments translated by the model in this run
+    cached: int  # segments whose translation was already stored or copied from the memory
+    added: int = 0  # documents new to the store / changed / unchanged in this run
+    changed: int = 0
+    unchanged: int = 0
+    flag_counts: dict[str, int] = field(default_factory=dict)
+    exports: list[Path] = field(default_factory=list)
+    exported_pairs: int = 0
+    stripped_chars: int = 0  # XML-forbidden characters removed from the TMX
+    seconds: float = 0.0
+
+
+def run_corpus(
+    docs: Sequence[Document],
+    out_dir: str | os.PathLike[str],
+    load: Callable[[], Translator],
+    *,
+    drop: frozenset[str] = DROP_BY_DEFAULT,
+    commit_every: int = DEFAULT_COMMIT_EVERY,
+    progress: bool = False,
+) -> RunResult:
+    """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
+
+    ``load`` returns the translator; it is called after the documents are stored, so a
+    missing model (``ModelError``) still leaves the segments in the store for the next run.
+    Segments flagged with any of ``drop`` are stored but neither translated nor exported.
+    """
+    if commit_every < 1:
+        raise ConfigError(f"--commit-every must be at least 1, got {commit_every}")
+    began = time.monotonic()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"-o {str(out)!r} is a file; give a directory (it holds {STORE_NAME})")
+    if not out.exists() and out.suffix in (".sqlite", ".db", ".tmx", ".tsv", ".jsonl"):
+        raise ConfigError(
+            f"-o {str(out)!r} looks like a file name, but run writes a directory of files; "
+            f"give a directory such as {str(out.parent / 'out')!r}"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    with sqlite_errors(out / STORE_NAME), open_store(out / STORE_NAME) as store:
+        added = store.add_documents(docs)
+        segments = store.segments()
+        try:
+            translator = load()
+        except ModelError as exc:
+            raise ModelError(
+                f"{str(exc).rstrip('.')}. The {len(segments)} segments of {len(docs)} "
+                f"documents are stored in {store.path}; re-run the same command when the "
+                "model is available and it will translate them"
+            ) from None
+        sig = translator.signature
+        signature = str(sig)
+        store.use_system(signature, sig.as_dict())
+        translated, cached = translate_pending(
+            store, translator, drop=drop, commit_every=commit_every, progress=progress
+        )
+        flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
+        result = RunResult(
+            store=store.path,
+            signature=signature,
+            documents=int(store.db.execute("SELECT count(*) FROM documents").fetchone()[0]),
+            segments=len(segments),
+            flagged=sum(1 for s in segments if s.flags),
+            left_out=sum(1 for s in segments if drop.intersection(s.flags)),
+            translated=translated,
+            cached=cached,
+            added=len(added.added),
+            changed=len(added.changed),
+            unchanged=len(added.unchanged),
+            flag_counts=dict(sorted(flag_counts.items())),
+        )
+        result.exports, result.exported_pairs, result.stripped_chars = write_exports(
+            store, out, signature, drop=drop
+        )
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def translate_pending(
+    store: Store,
+    translator: Translator,
+    *,
+    drop: frozenset[str] = DROP_BY_DEFAULT,
+    commit_every: int = DEFAULT_COMMIT_EVERY,
+    progress: bool = False,
+) -> tuple[int, int]:
+    """Translate the segments still missing under the translator's signature.
+
+    Returns (segments translated by the model, segments already stored or filled from the
+    translation memory). Each batch of ``commit_every`` texts is one transaction.
+    """
+    signature = str(translator.signature)
+    eligible = sum(1 for s in store.segments() if not drop.intersection(s.flags))
+    store.fill_from_memory(signature, store.pending(signature, drop))
+    pending = store.pending(signature, drop)
+    total = sum(len(p.segments) for p in pending)
+    cached = eligible - total
+    delay = _slow_batch_delay()
+    bar = None
+    if progress and total:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="seg", desc="translating", leave=False)
+    translated = 0
+    try:
+        for i in range(0, len(pending), commit_every):
+            chunk = pending[i : i + commit_every]
+            hyps = translator.translate([p.text for p in chunk])
+            written = store.add_translations(signature, list(zip(chunk, hyps, strict=True)))
+            translated += written
+            if bar is not None:
+                bar.update(written)
+            if delay:
+                time.sleep(delay)
+    finally:
+        if bar is not None:
+            bar.close()
+    return translated, cached
+
+
+def _slow_batch_delay() -> float:
+    value = os.environ.get(SLOW_BATCH_ENV, "")
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        raise ConfigError(f"{SLOW_BATCH_ENV}={value!r} is not a number of seconds") from None
+
+
+def write_exports(
+    store: Store,
+    out_dir: Path,
+    signature: str,
+    *,
+    drop: frozenset[str] = DROP_BY_DEFAULT,
+) -> tuple[list[Path], int, int]:
+    """(Re)write corpus.tmx, .tsv, .vi/.en and .jsonl of ``signature`` from the store.
+
+    Each file is replaced atomically. Returns (paths, pairs per file, characters removed
+    from the TMX because XML forbids them).
+    """
+    from aligned.formats import get_format, write_path
+
+    # Temp files of an earlier run killed while writing exports (open_output's naming).
+    for stale in out_dir.glob(f".{EXPORT_STEM}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    paths: list[Path] = []
+    pairs = 0
+    stripped = 0
+    for name in ("tmx", "tsv", "moses", "jsonl"):
+        target = out_dir / (EXPORT_STEM if name == "moses" else f"{EXPORT_STEM}.{name}")
+        stats = write_path(get_format(name), store.pairs(signature, drop=drop), target, force=True)
+        if name == "moses":
+            paths += [target.with_name(f"{EXPORT_STEM}.vi"), target.with_name(f"{EXPORT_STEM}.en")]
+        else:
+            paths.append(target)
+        pairs = stats.pairs
+        stripped += stats.stripped_chars
+    return paths, pairs, stripped

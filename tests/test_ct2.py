@@ -1,0 +1,179 @@
+"""The CTranslate2 backend: cached atomic conversion, exactness against transformers, errors.
+
+CTranslate2's Marian decoder starts from a zero embedding (as Marian and opus-mt do). The
+trained tiny model keeps its ``<pad>`` (decoder-start) row at zero for that reason; a checkpoint
+whose row is not zero (``nonzero_start_dir``) is refused rather than translated differently.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import ConfigError, ModelError
+from tests.tinymodels import TRAINED_PAIRS
+
+SOURCES = [s for s, _ in TRAINED_PAIRS]
+TARGETS = [t for _, t in TRAINED_PAIRS]
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path_factory.mktemp("songngu-cache")
+    monkeypatch.setenv("SONGNGU_CACHE", str(root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def zero_start_dir(trained_model_dir: Path) -> Path:
+    """The trained model; its decoder-start row is zero, as in real opus-mt checkpoints."""
+    return trained_model_dir
+
+
+@pytest.fixture(scope="session")
+def nonzero_start_dir(trained_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the trained model whose decoder-start row is not zero (a fine-tuned look)."""
+    import torch
+    from transformers import MarianMTModel
+
+    out = tmp_path_factory.mktemp("nonzero-start") / "model"
+    shutil.copytree(trained_model_dir, out)
+    model = MarianMTModel.from_pretrained(str(trained_model_dir))
+    with torch.no_grad():
+        model.model.shared.weight[model.config.pad_token_id].fill_(0.1)
+    model.save_pretrained(str(out))
+    return out
+
+
+def _converted_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "ct2").iterdir() if not p.name.startswith("."))
+
+
+def _load(model_dir: Path, **kw: object):  # type: ignore[no-untyped-def]
+    from translate.engine import load_translator
+
+    return load_translator(str(model_dir), backend="ct2", beam=1, **kw)  # type: ignore[arg-type]
+
+
+def test_conversion_is_cached_and_not_redone(zero_start_dir: Path, _cache: Path) -> None:
+    from translate import ct2
+
+    _load(zero_start_dir, precision="float32")
+    (conv,) = _converted_dirs(_cache)
+    assert (conv / ct2.MARKER).is_file()
+    before = (conv / "model.bin").stat().st_mtime_ns
+    calls: list[object] = []
+    original = ct2._convert
+    try:
+        ct2._convert = lambda *a: calls.append(a)  # type: ignore[assignment]
+        _load(zero_start_dir, precision="float32")
+    finally:
+        ct2._convert = original
+    assert calls == []
+    assert (conv / "model.bin").stat().st_mtime_ns == before
+    assert _converted_dirs(_cache) == [conv]
+    assert not [p for p in (_cache / "ct2").iterdir() if p.name.startswith(".")]  # no temp dirs
+
+
+def test_int8_and_float32_are_cached_apart(zero_start_dir: Path, _cache: Path) -> None:
+    _load(zero_start_dir, precision="float32")
+    _load(zero_start_dir, precision="int8")
+    _load(zero_start_dir, precision="int8_float32")  # stored as int8 too: no third conversion
+    names = [p.name for p in _converted_dirs(_cache)]
+    assert len(names) == 2
+    assert any("-int8-" in n for n in names) and any("-float32-" in n for n in names)
+
+
+def test_dir_without_marker_is_rebuilt(zero_start_dir: Path, _cache: Path) -> None:
+    from translate import ct2
+
+    _load(zero_start_dir, precision="float32")
+    (conv,) = _converted_dirs(_cache)
+    (conv / ct2.MARKER).unlink()
+    (conv / "model.bin").write_bytes(b"half-written")
+    engine = _load(zero_start_dir, precision="float32")
+    assert (conv / ct2.MARKER).is_file()
+    assert (conv / "model.bin").stat().st_size > 1000
+    assert engine.translate(SOURCES[:2])[0].text
+
+
+def test_float32_greedy_equals_transformers(zero_start_dir: Path) -> None:
+    from translate.engine import load_translator
+
+    ref = load_translator(str(zero_start_dir), precision="float32", beam=1).translate(SOURCES)
+    got = _load(zero_start_dir, precision="float32").translate(SOURCES)
+    assert [h.text for h in got] == [h.text for h in ref]
+    assert [h.tgt_tokens for h in got] == [h.tgt_tokens for h in ref]
+    for g, r in zip(got, ref, strict=True):
+        assert g.score == pytest.approx(r.score, abs=1e-3)
+    assert got[0].signature.backend == "ct2" and got[0].signature.precision == "float32"
+
+
+def test_int8_greedy_close_to_float32(zero_start_dir: Path) -> None:
+    """int8 may legitimately change a few outputs; on this model it changes none."""
+    f32 = _load(zero_start_dir, precision="float32").translate(SOURCES)
+    i8 = _load(zero_start_dir, precision="int8").translate(SOURCES)
+    same = sum(a.text == b.text for a, b in zip(f32, i8, strict=True))
+    assert same >= len(SOURCES) - 2
+    assert i8[0].signature.precision == "int8"
+
+
+def test_exact_trained_pairs(trained_model_dir: Path) -> None:
+    for precision in ("float32", "int8"):
+        hyps = _load(trained_model_dir, precision=precision).translate(SOURCES)
+        assert [h.text for h in hyps] == TARGETS, precision
+
+
+def test_nonzero_start_refused(nonzero_start_dir: Path) -> None:
+    with pytest.raises(ModelError, match="decoder-start"):
+        _load(nonzero_start_dir, precision="float32")
+
+
+def test_empty_batch_and_order(zero_start_dir: Path) -> None:
+    engine = _load(zero_start_dir, precision="int8", threads=2)
+    assert engine.translate([]) == []
+    mixed = [SOURCES[3], "", SOURCES[0], SOURCES[3]]
+    hyps = engine.translate(mixed)
+    assert hyps[1].text == ""
+    assert hyps[0].text == hyps[3].text
+    assert engine.backend.generate([], beam=1, max_new_tokens=5) == []
+
+
+def test_forced_length(zero_start_dir: Path) -> None:
+    """min = max new tokens gives exactly that many tokens (what the benchmark relies on)."""
+    engine = _load(zero_start_dir, precision="float32")
+    ids = engine.tokenizer(SOURCES[0])["input_ids"]
+    (gen,) = engine.backend.generate([ids], beam=1, max_new_tokens=12, min_new_tokens=12)
+    assert len(gen.ids) == 12
+
+
+@pytest.mark.parametrize("precision", ["bf16", "float16", "int8_float16", "int16", "fp8"])
+def test_unsupported_precision(zero_start_dir: Path, precision: str) -> None:
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types("cpu")
+    canonical = {"bf16": "bfloat16"}.get(precision, precision)
+    if canonical in supported:  # e.g. bfloat16 on CPUs where CTranslate2 has kernels for it
+        engine = _load(zero_start_dir, precision=precision, device="cpu")
+        assert engine.signature.precision == canonical
+        return
+    with pytest.raises(ConfigError, match=precision) as info:
+        _load(zero_start_dir, precision=precision, device="cpu")
+    if canonical in ("bfloat16", "float16", "int8_float16"):
+        assert "int8" in str(info.value)  # names the supported ones
+
+
+def test_bad_device(zero_start_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="mps"):
+        _load(zero_start_dir, precision="int8", device="mps")
+
+
+def test_no_ctranslate2_import_at_package_import() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, translate, translate.ct2; print('ctranslate2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,300 @@
+"""The SQLite store: schema, migrations, bad files, documents, translation memory, resume.
+
+No model here: a fake translator (upper-cases its input) stands in, so these run in a second.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aligned import store as store_mod
+from aligned.pairs import AlignedPair
+from aligned.runner import translate_pending
+from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
+from corpus.errors import ConfigError, DataError, SongnguError
+from corpus.model import Document, Segment
+from translate.types import Hypothesis, Signature
+
+SIG = Signature("fake", "local:0", "fake", "float32", 1, 32, "0.1.0")
+SIG2 = Signature("fake", "local:0", "fake", "float32", 4, 32, "0.1.0")
+
+
+class FakeTranslator:
+    """Upper-cases; records every batch; can fail after ``fail_after`` batches."""
+
+    def __init__(self, signature: Signature = SIG, fail_after: int | None = None) -> None:
+        self._signature = signature
+        self.batches: list[list[str]] = []
+        self.fail_after = fail_after
+
+    @property
+    def signature(self) -> Signature:
+        return self._signature
+
+    def translate(self, sentences: list[str]) -> list[Hypothesis]:
+        if self.fail_after is not None and len(self.batches) >= self.fail_after:
+            raise KeyboardInterrupt  # a kill between two batches
+        self.batches.append(list(sentences))
+        return [Hypothesis(s.upper(), -0.5, len(s), len(s), self._signature) for s in sentences]
+
+
+def doc(
+    doc_id: str, *paras: list[str], flags: dict[str, tuple[str, ...]] | None = None
+) -> Document:
+    """A document whose text is its sentences, one paragraph per line, with true offsets."""
+    text = ""
+    segments = []
+    for p, sents in enumerate(paras, start=1):
+        for s, sent in enumerate(sents, start=1):
+            if s > 1:
+                text += " "
+            start = len(text)
+            text += sent
+            segments.append(
+                Segment(doc_id, p, s, start, len(text), sent, (flags or {}).get(sent, ()))
+            )
+        text += "\n"
+    return Document(doc_id, f"{doc_id}.txt", text, segments)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "corpus.sqlite") as s:
+        yield s
+
+
+def test_schema_wal_foreign_keys_and_version(store: Store) -> None:
+    db = store.db
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {
+        "meta", "documents", "segments", "systems", "translations", "refs", "scores", "reviews",
+    }  # fmt: skip
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.schema_version() == SCHEMA_VERSION == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO segments (doc, para, sent, start, end, text) "
+            "VALUES ('nope', 1, 1, 0, 1, 'x')"
+        )
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    with pytest.raises(DataError) as e:
+        open_store(path)
+    assert str(e.value) == (
+        f"{path}: store schema version 7 is newer than this songngu understands (up to 1); "
+        "upgrade songngu to read it"
+    )
+
+
+def test_migrations_run_step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "corpus.sqlite"
+    with open_store(path) as s:
+        s.add_documents([doc("a", ["Một."])])
+
+    def to_2(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE documents ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+
+    def to_3(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE documents SET title = 'migrated ' || id")
+
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(store_mod.MIGRATIONS, 1, to_2)
+    monkeypatch.setitem(store_mod.MIGRATIONS, 2, to_3)
+    with open_store(path) as s:
+        assert s.schema_version() == 3
+        assert s.db.execute("SELECT title FROM documents").fetchall() == [("migrated a",)]
+        assert [seg.text for seg in s.segments()] == ["Một."]
+
+
+def test_not_sqlite_and_foreign_sqlite_are_data_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "corpus.sqlite"
+    junk.write_bytes(b"this is a text file, not a database\n" * 200)
+    with pytest.raises(DataError) as e:
+        open_store(junk)
+    assert str(e.value).startswith(f"{junk}: not a usable SQLite file (file is not a database)")
+
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    with pytest.raises(DataError) as e:
+        open_store(foreign)
+    assert str(e.value) == (
+        f"{foreign}: an SQLite file but not a songngu store (no 'meta' table; tables: "
+        "customers); give a corpus.sqlite made by songngu"
+    )
+
+
+def test_missing_store_when_not_creating(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        open_store(tmp_path / "none.sqlite", create=False)
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_add_documents_is_idempotent_and_segments_are_unique(store: Store) -> None:
+    d = doc("a", ["Một.", "Hai."], ["Ba."])
+    r1 = store.add_documents([d])
+    r2 = store.add_documents([d])
+    assert (r1.added, r1.changed, r1.unchanged) == (("a",), (), ())
+    assert (r2.added, r2.changed, r2.unchanged) == ((), (), ("a",))
+    assert store.segments() == d.segments
+    assert store.document_text("a") == "Một. Hai.\nBa.\n"
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "INSERT INTO segments (doc, para, sent, start, end, text) VALUES ('a', 1, 1, 0, 1, 'x')"
+        )
+
+
+def test_changed_document_replaces_segments_keeps_unchanged_translations(store: Store) -> None:
+    store.add_documents([doc("a", ["Một.", "Hai."], ["Ba."])])
+    fake = FakeTranslator()
+    store.use_system(str(SIG))
+    assert translate_pending(store, fake, drop=frozenset()) == (3, 0)
+    edited = doc("a", ["Một.", "Bốn."], ["Ba."], ["Năm."])
+    result = store.add_documents([edited])
+    assert result.changed == ("a",)
+    assert store.segments() == edited.segments
+    # 'Hai.' is gone with its translation; 'Một.' and 'Ba.' keep theirs.
+    assert store.translations() == [("a:1:1", str(SIG), "MỘT."), ("a:2:1", str(SIG), "BA.")]
+    assert translate_pending(store, fake, drop=frozenset()) == (2, 2)
+    assert fake.batches == [["Một.", "Hai.", "Ba."], ["Bốn.", "Năm."]]
+
+
+def test_memory_translates_a_text_once_in_any_document(store: Store) -> None:
+    store.add_documents([doc("a", ["Xin chào.", "Một."]), doc("b", ["Xin chào."])])
+    store.use_system(str(SIG))
+    fake = FakeTranslator()
+    assert translate_pending(store, fake, drop=frozenset()) == (3, 0)
+    assert fake.batches == [["Xin chào.", "Một."]]  # the repeated text is sent once
+    store.add_documents([doc("c", ["Một.", "Hai."])])
+    assert translate_pending(store, fake, drop=frozenset()) == (1, 4)  # 'Một.' from memory
+    assert fake.batches[1:] == [["Hai."]]
+    assert store.translations()[-2:] == [("c:1:1", str(SIG), "MỘT."), ("c:1:2", str(SIG), "HAI.")]
+
+
+def test_drop_flags_are_stored_but_not_translated(store: Store) -> None:
+    store.add_documents([doc("a", ["Bình luận (3)", "Một."], flags={"Bình luận (3)": ("widget",)})])
+    store.use_system(str(SIG))
+    assert translate_pending(store, FakeTranslator(), drop=frozenset({"widget"})) == (1, 0)
+    assert [s.flags for s in store.segments()] == [("widget",), ()]
+    assert store.translations() == [("a:1:2", str(SIG), "MỘT.")]
+
+
+def test_interrupted_batches_resume_without_loss_or_duplicates(tmp_path: Path) -> None:
+    docs = [doc("a", [f"Câu {i}." for i in range(10)]), doc("b", [f"Dòng {i}." for i in range(7)])]
+    with open_store(tmp_path / "whole.sqlite") as whole:
+        whole.add_documents(docs)
+        whole.use_system(str(SIG))
+        assert translate_pending(whole, FakeTranslator(), commit_every=4) == (17, 0)
+        expected = whole.translations()
+    with open_store(tmp_path / "cut.sqlite") as cut:
+        cut.add_documents(docs)
+        cut.use_system(str(SIG))
+        with pytest.raises(KeyboardInterrupt):
+            translate_pending(cut, FakeTranslator(fail_after=2), commit_every=4)
+        assert len(cut.translations()) == 8  # two committed batches of 4
+        resumed = FakeTranslator()
+        assert translate_pending(cut, resumed, commit_every=4) == (9, 8)
+        assert [len(b) for b in resumed.batches] == [4, 4, 1]
+        assert cut.translations() == expected
+
+
+def test_many_systems_per_segment_and_latest(store: Store) -> None:
+    store.add_documents([doc("a", ["Một."])])
+    store.use_system(str(SIG), SIG.as_dict())
+    translate_pending(store, FakeTranslator(SIG), drop=frozenset())
+    store.use_system(str(SIG2), SIG2.as_dict())
+    translate_pending(store, FakeTranslator(SIG2), drop=frozenset())
+    assert store.systems() == [str(SIG2), str(SIG)]
+    assert store.resolve_system("latest") == str(SIG2)
+    assert len(store.translations()) == 2
+    store.use_system(str(SIG))
+    assert store.latest_signature() == str(SIG)
+    with pytest.raises(ConfigError, match="--system 'model:x' is not in"):
+        store.resolve_system("model:x")
+
+
+def test_empty_store_has_no_system(store: Store) -> None:
+    with pytest.raises(DataError, match="the store has no translations yet"):
+        store.resolve_system("latest")
+
+
+def test_pairs_carry_reviews_and_filter(store: Store) -> None:
+    store.add_documents([doc("a", ["Một.", "Hai.", "Ba.", "Bốn."], flags={"Bốn.": ("byline",)})])
+    store.use_system(str(SIG))
+    translate_pending(store, FakeTranslator(), drop=frozenset())
+    store.add_review("a", 1, 1, str(SIG), "accept", who="lan")
+    store.add_review("a", 1, 2, str(SIG), "edit", text="Two.", who="lan")
+    store.add_review("a", 1, 3, str(SIG), "edit", text="three", who="lan")
+    store.add_review("a", 1, 3, str(SIG), "reject", who="minh")  # the latest decision counts
+    pairs = list(store.pairs(str(SIG)))
+    assert [(p.id, p.target, p.reviewed) for p in pairs] == [
+        ("a:1:1", "MỘT.", True),
+        ("a:1:2", "Two.", True),
+        ("a:1:4", "BỐN.", False),
+    ]
+    assert pairs[2] == AlignedPair(
+        "Bốn.", "BỐN.", "a", 1, 4, 14, 18, ("byline",), str(SIG), -0.5, False
+    )
+    assert [p.id for p in store.pairs(str(SIG), drop=frozenset({"byline"}))] == ["a:1:1", "a:1:2"]
+    assert [p.id for p in store.pairs(str(SIG), reviewed_only=True)] == ["a:1:1", "a:1:2"]
+    with pytest.raises(ConfigError, match="decision 'maybe'"):
+        store.add_review("a", 1, 1, str(SIG), "maybe")
+
+
+def test_import_assigns_positions_and_default_system(store: Store) -> None:
+    pairs = [
+        AlignedPair("Một.", "One."),
+        AlignedPair("Hai.", "Two.", reviewed=True),
+        AlignedPair("Ba.", "Three.", doc="x", para=2, sent=5, signature="sys:a", score=-1.0),
+    ]
+    assert store.import_pairs(pairs, name="dir/mem.tmx") == (2, 3)
+    assert store.systems() == ["import:mem.tmx", "sys:a"]
+    assert [(s.doc, s.para, s.sent, s.text) for s in store.segments()] == [
+        ("mem", 1, 1, "Một."),
+        ("mem", 1, 2, "Hai."),
+        ("x", 2, 5, "Ba."),
+    ]
+    assert [(p.id, p.target, p.reviewed) for p in store.pairs("import:mem.tmx")] == [
+        ("mem:1:1", "One.", False),
+        ("mem:1:2", "Two.", True),
+    ]
+    assert [(p.target, p.score) for p in store.pairs("sys:a")] == [("Three.", -1.0)]
+
+
+def test_import_refuses_conflicts_and_rolls_back(store: Store) -> None:
+    bad = [
+        AlignedPair("Một.", "One.", doc="d", para=1, sent=1, signature="s"),
+        AlignedPair("Một.", "Uno.", doc="d", para=1, sent=1, signature="s"),
+    ]
+    with pytest.raises(DataError, match=r"f.tsv: segment d:1:1 has two translations under"):
+        store.import_pairs(bad, name="f.tsv")
+    assert store.counts() == {
+        "documents": 0, "segments": 0, "systems": 0, "translations": 0, "reviews": 0,
+    }  # fmt: skip
+    clash = [AlignedPair("Một.", "One.", doc="d", para=1, sent=1),
+             AlignedPair("Hai.", "Two.", doc="d", para=1, sent=1)]  # fmt: skip
+    with pytest.raises(DataError, match="occurs twice with different source texts"):
+        store.import_pairs(clash, name="f.tsv")
+
+
+def test_sqlite_failures_become_one_line_errors(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.sqlite"
+    with pytest.raises(SongnguError) as e, sqlite_errors(path):
+        raise sqlite3.OperationalError("database is locked")
+    assert type(e.value) is SongnguError
+    assert str(e.value) == (
+        f"{path}: SQLite error: database is locked; another songngu process is writing it; "
+        "wait for it to finish"
+    )
+    with pytest.raises(DataError, match="the store is damaged"), sqlite_errors(path):
+        raise sqlite3.DatabaseError("database disk image is malformed")
