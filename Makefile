@@ -7,20 +7,20 @@ BIN    := $(VENV)/bin
 # newer CUDA build pulled in by a range); on an ordinary box it comes from PyPI.
 TORCH  ?= torch==2.13.0
 OUT    ?= out
+MODEL  ?= Helsinki-NLP/opus-mt-vi-en
 
 .PHONY: run test lint typecheck unit bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e ".[mt,dev]"
 	touch $@
 
+# The main job: the sample articles -> $(OUT)/ (store + TMX/TSV/Moses/JSONL exports).
+# Offline without the model it stores the segments and exits 69 with what to do.
 run: $(BIN)/.installed
-	mkdir -p $(OUT)
-	$(BIN)/songngu segment examples/news --format jsonl -o $(OUT)/segments.jsonl --force
-	$(BIN)/songngu segment examples/news | head -n 20
+	$(BIN)/songngu run examples/news -o $(OUT) --model "$(MODEL)"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check corpus translate aligned tests benchmarks
@@ -36,6 +36,8 @@ test: lint typecheck unit
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/segmentation.py
+	$(BIN)/python benchmarks/export.py --pairs 200000
+	$(BIN)/python benchmarks/translate.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

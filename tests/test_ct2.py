@@ -177,3 +177,49 @@ def test_no_ctranslate2_import_at_package_import() -> None:
     code = "import sys, translate, translate.ct2; print('ctranslate2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+class _RecordingTranslator:
+    """Stands in for ctranslate2.Translator: records how the backend asks for sub-batches."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    def translate_batch(self, source: list[list[str]], **kw: object) -> list[object]:
+        from types import SimpleNamespace
+
+        self.calls.append({"n": len(source), **kw})
+        return [SimpleNamespace(hypotheses=[["b"]], scores=[-0.5]) for _ in source]
+
+
+@pytest.mark.parametrize(
+    ("workers", "n", "beam", "sub"),
+    [
+        (2, 64, 1, 16),  # 4 x 16 on 2 cores, not 24 + 24 + 16 with one core idle
+        (2, 200, 1, 20),  # 10 x 20
+        (2, 48, 1, 24),
+        (2, 40, 4, 10),  # beam search: at most 16 sentences (64 hypotheses) per sub-batch
+        (2, 3, 1, 2),
+        (1, 64, 1, 64),  # one worker (GPU): the whole batch
+    ],
+)
+def test_sub_batches_are_equal_and_fill_every_core(
+    workers: int, n: int, beam: int, sub: int
+) -> None:
+    from translate.ct2 import CT2Backend
+
+    fake = _RecordingTranslator()
+    backend = CT2Backend(
+        fake,
+        precision="int8",
+        device="cpu",
+        source_pieces=["<unk>", "a", "</s>"],
+        target_ids={"b": 7},
+        unk_id=0,
+        workers=workers,
+    )
+    out = backend.generate([[1, 2]] * n, beam=beam, max_new_tokens=5)
+    assert fake.calls[0]["max_batch_size"] == sub
+    assert fake.calls[0]["max_input_length"] == 0  # never truncates
+    assert [g.ids for g in out] == [[7]] * n
+    assert backend.preferred_batch_tokens == 65536

@@ -48,7 +48,14 @@ PRECISIONS = (
 )
 ALIASES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "int8_bf16": "int8_bfloat16"}
 DEVICES = ("auto", "cpu", "cuda")
-SUB_BATCH = 16  # sentences per parallel sub-batch on CPU (measured: 8..32 within noise)
+# Sentences per parallel sub-batch on CPU, by decoding mode (benchmarks/translate.py on the
+# opus-mt architecture, 2 cores, int8: greedy best around 20-28, beam 4 around 16).
+SUB_BATCH_GREEDY = 24
+SUB_BATCH_BEAM = 16
+# Padded source tokens the engine hands CTranslate2 per call on CPU: large, so that CTranslate2
+# can keep every core busy with equal sub-batches (4096 left cores idle at batch ends).
+CPU_BATCH_TOKENS = 65536
+GPU_BATCH_TOKENS = 8192
 
 
 def cache_root() -> Path:
@@ -254,6 +261,7 @@ class CT2Backend:
         self.unk_id = unk_id
         self.workers = workers
         self.use_vmap = use_vmap
+        self.preferred_batch_tokens = CPU_BATCH_TOKENS if device == "cpu" else GPU_BATCH_TOKENS
 
     def generate(
         self,
@@ -278,7 +286,11 @@ class CT2Backend:
         # (add_source_eos=false), so the input is passed as is.
         sub = len(batch)
         if self.workers > 1:
-            sub = min(SUB_BATCH, math.ceil(len(batch) / self.workers))
+            # Equal sub-batches, a multiple of the number of cores, none above the target:
+            # 64 sentences on 2 cores -> 4 x 16, not 24 + 24 + 16 with one core idle.
+            target = SUB_BATCH_GREEDY if beam == 1 else SUB_BATCH_BEAM
+            rounds = math.ceil(len(batch) / (self.workers * target))
+            sub = math.ceil(len(batch) / (self.workers * rounds))
         results = self.translator.translate_batch(
             source,
             max_batch_size=sub,

@@ -25,7 +25,7 @@ from translate.types import Hypothesis, Signature
 
 DEFAULT_BEAM = 4  # opus-mt's generation_config.json (and Marian's decoder.yml) use beam 4
 DEFAULT_MAX_LENGTH = 512  # positions of opus-mt models: input and output, EOS included
-DEFAULT_BATCH_TOKENS = 4096  # padded source tokens per batch
+DEFAULT_BATCH_TOKENS = 4096  # padded source tokens per batch, for backends without a preference
 
 Progress = Callable[[int, int], None]  # (sentences done, total)
 
@@ -231,7 +231,7 @@ def load_translator(
     precision: str | None = None,
     beam: int = DEFAULT_BEAM,
     max_length: int | None = None,
-    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    batch_tokens: int | None = None,
     max_batch_size: int | None = None,
     device: str = "auto",
     threads: int | None = None,
@@ -242,6 +242,7 @@ def load_translator(
     ``max_length`` defaults to the model's ``max_position_embeddings`` (512 for opus-mt) and
     may not exceed it. ``precision=None`` lets the backend choose (float32 on CPU for
     transformers). ``backend="ct2"`` uses ``translate.ct2.load_backend``.
+    ``batch_tokens=None`` takes the backend's measured preference (``preferred_batch_tokens``).
     """
     if backend not in ("transformers", "ct2"):
         raise ConfigError(f"--backend {backend!r} is not one of transformers, ct2")
@@ -287,7 +288,7 @@ def load_translator(
         revision=resolved.revision,
         beam=beam,
         max_length=max_length,
-        batch_tokens=batch_tokens,
+        batch_tokens=batch_tokens or gen.preferred_batch_tokens,
         max_batch_size=max_batch_size,
         progress=progress,
     )

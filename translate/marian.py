@@ -18,6 +18,8 @@ from typing import Any
 from corpus.errors import ConfigError, ModelError
 from translate.backend import Generated
 
+DEFAULT_BATCH_TOKENS = 4096  # padded source tokens per generate() call
+
 PRECISIONS = ("float32", "float16", "bfloat16", "int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -54,6 +56,7 @@ class MarianBackend:
         self.precision = precision
         self.pad_id = pad_id
         self.eos_id = eos_id
+        self.preferred_batch_tokens = DEFAULT_BATCH_TOKENS
 
     def generate(
         self,

@@ -8,7 +8,10 @@ from typing import TextIO
 
 from corpus.clean import CleanOptions
 from corpus.errors import ConfigError
+from corpus.model import RawDocument
 from corpus.pipeline import PipelineOptions
+from corpus.readers import ReadFailure, read_sources
+from translate.types import Translator
 
 
 def add_input_options(
@@ -156,10 +159,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     d.add_argument(
         "--batch-tokens",
         type=int,
-        default=4096,
         metavar="N",
-        help="padded source tokens per batch (default: %(default)s); lower it if memory runs "
-        "out, raise it on a GPU",
+        help="padded source tokens handed to the model per call; sentences are sorted by "
+        "length first (default: 65536 for ct2 on CPU, which splits them into one equal "
+        "sub-batch per core; 8192 for ct2 on GPU; 4096 for transformers); lower it if "
+        "memory runs out",
     )
 
 
@@ -169,3 +173,37 @@ def check_model_options(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+
+
+def read_documents(args: argparse.Namespace) -> tuple[list[RawDocument], int]:
+    """Read every source; report unreadable ones on stderr and go on (caller exits 65)."""
+    fmt = None if args.input_format == "auto" else args.input_format
+    raws: list[RawDocument] = []
+    failures = 0
+    for item in read_sources(args.sources, encoding=args.encoding, stdin=sys.stdin.buffer, fmt=fmt):
+        if isinstance(item, ReadFailure):
+            failures += 1
+            print(f"songngu: error: {item.error}", file=sys.stderr)
+            continue
+        for w in item.warnings:
+            warn(w, quiet=args.quiet)
+        raws.append(item)
+    return raws, failures
+
+
+def load_translator_from_args(args: argparse.Namespace, *, progress: bool = False) -> Translator:
+    """The model the model options name (imports the model stack only now)."""
+    from translate.engine import load_translator
+
+    return load_translator(
+        args.model,
+        revision=args.revision,
+        backend=args.backend,
+        precision=args.precision,
+        beam=args.beam,
+        max_length=args.max_length,
+        batch_tokens=args.batch_tokens,
+        device=args.device,
+        threads=args.threads,
+        progress=progress,
+    )

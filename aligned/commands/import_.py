@@ -14,8 +14,8 @@ from corpus.errors import EXIT_OK, ConfigError, OutputExistsError
 HELP = "build a corpus store from a TMX, TSV or JSONL file"
 
 DESCRIPTION = """\
-Read aligned pairs (our own exports, or another tool's TMX) into a store that `songngu export`,
-`score` and `review` work on.
+Read aligned pairs (our own exports, or another tool's TMX) into a store that `songngu export`
+(and the quality and review tools as they arrive) work on.
 
 Pairs without doc/para/sent get doc = the file's stem, para 1 and sent = their running number.
 Their targets become translations under the pair's signature, or 'import:<file name>' when

@@ -9,14 +9,14 @@ from aligned.commands._common import (
     add_input_options,
     add_model_options,
     check_model_options,
+    load_translator_from_args,
     pipeline_options,
+    read_documents,
     warn,
 )
 from aligned.runner import DEFAULT_COMMIT_EVERY, RunResult, run_corpus
 from corpus.errors import EXIT_DATA, EXIT_OK, DataError
-from corpus.model import RawDocument
 from corpus.pipeline import parse_flag_list, process_documents
-from corpus.readers import ReadFailure, read_sources
 from translate.types import Translator
 
 HELP = "read, clean, segment, translate and export: the whole job, resumable"
@@ -69,17 +69,7 @@ def run(args: argparse.Namespace) -> int:
     drop = parse_flag_list(args.drop)
     check_model_options(args)
     options = pipeline_options(args)
-    fmt = None if args.input_format == "auto" else args.input_format
-    raws: list[RawDocument] = []
-    failures = 0
-    for item in read_sources(args.sources, encoding=args.encoding, stdin=sys.stdin.buffer, fmt=fmt):
-        if isinstance(item, ReadFailure):
-            failures += 1
-            print(f"songngu: error: {item.error}", file=sys.stderr)
-            continue
-        for w in item.warnings:
-            warn(w, quiet=args.quiet)
-        raws.append(item)
+    raws, failures = read_documents(args)
     if not raws:
         raise DataError(
             f"no document could be read from {' '.join(args.sources)}; nothing to run "
@@ -88,19 +78,7 @@ def run(args: argparse.Namespace) -> int:
     docs = process_documents(raws, options)
 
     def load() -> Translator:
-        from translate.engine import load_translator
-
-        return load_translator(
-            args.model,
-            revision=args.revision,
-            backend=args.backend,
-            precision=args.precision,
-            beam=args.beam,
-            max_length=args.max_length,
-            batch_tokens=args.batch_tokens,
-            device=args.device,
-            threads=args.threads,
-        )
+        return load_translator_from_args(args)
 
     result = run_corpus(
         docs,

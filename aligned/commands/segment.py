@@ -7,12 +7,10 @@ import json
 import sys
 from collections import Counter
 
-from aligned.commands._common import add_input_options, pipeline_options, warn
+from aligned.commands._common import add_input_options, pipeline_options, read_documents
 from aligned.output import open_output
 from corpus.errors import EXIT_DATA, EXIT_OK
-from corpus.model import RawDocument
 from corpus.pipeline import keep_segments, parse_flag_list, process_documents
-from corpus.readers import ReadFailure, read_sources
 
 HELP = "clean and sentence-segment Vietnamese documents"
 
@@ -46,17 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     drop = parse_flag_list(args.drop)
     options = pipeline_options(args)
-    fmt = None if args.input_format == "auto" else args.input_format
-    raws: list[RawDocument] = []
-    failures = 0
-    for item in read_sources(args.sources, encoding=args.encoding, stdin=sys.stdin.buffer, fmt=fmt):
-        if isinstance(item, ReadFailure):
-            failures += 1
-            print(f"songngu: error: {item.error}", file=sys.stderr)
-            continue
-        for w in item.warnings:
-            warn(w, quiet=args.quiet)
-        raws.append(item)
+    raws, failures = read_documents(args)
     docs = process_documents(raws, options)
     written = 0
     flagged: Counter[str] = Counter()

@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from aligned.commands._common import add_model_options, check_model_options
+from aligned.commands._common import (
+    add_model_options,
+    check_model_options,
+    load_translator_from_args,
+)
 from aligned.output import check_output, open_output
 from corpus.errors import EXIT_OK, ConfigError, DataError
 
@@ -84,21 +88,8 @@ def run(args: argparse.Namespace) -> int:
     check_model_options(args)
     check_output(args.output, force=args.force)  # before the slow part, not after it
     lines = list(_read_lines(args.inputs, sys.stdin.buffer))
-    from translate.engine import load_translator
-
     progress = not args.quiet and len(lines) >= 50 and sys.stderr.isatty()
-    translator = load_translator(
-        args.model,
-        revision=args.revision,
-        backend=args.backend,
-        precision=args.precision,
-        beam=args.beam,
-        max_length=args.max_length,
-        batch_tokens=args.batch_tokens,
-        device=args.device,
-        threads=args.threads,
-        progress=progress,
-    )
+    translator = load_translator_from_args(args, progress=progress)
     hyps = translator.translate(lines)
     with open_output(args.output, force=args.force) as out:
         for source, hyp in zip(lines, hyps, strict=True):
