@@ -17,10 +17,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tests.shared_data import SHARED as SHARED_DIR
+
 VOCAB_SIZE = 53_685
 PAD_ID = 53_684
 SPM_VOCAB = 16_000
-SHARED = Path(os.environ.get("SONGNGU_SHARED", "/work/shared"))
+SHARED = SHARED_DIR
 
 # MarianConfig of Helsinki-NLP/opus-mt-vi-en (config.json on the hub).
 OPUS_VI_EN_CONFIG: dict[str, object] = {

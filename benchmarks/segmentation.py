@@ -6,7 +6,7 @@ running text), the tricky cases passed, and sentences per second on one core, wi
 baseline of the study measured in the same run. A boundary is an interior segment end as an
 offset in whitespace-free text; paragraph ends are given and not scored (study §2).
 
-    .venv/bin/python benchmarks/segmentation.py [--shared /work/shared] [--runs 7]
+    .venv/bin/python benchmarks/segmentation.py [--shared ../shared] [--runs 7]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpus.clean import clean_text
 from corpus.segment import Segmenter, Span
+from tests.shared_data import SHARED
 
 SEEDS = ("000_abbbb2874d62dfae", "003_31235d404d81b38e")
 _NOT_WS = re.compile(r"\S")
@@ -279,7 +280,7 @@ def noise_report(shared: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--shared", type=Path, default=Path("/work/shared"), help="shared data folder"
+        "--shared", type=Path, default=SHARED, help="shared data folder (default: %(default)s)"
     )
     parser.add_argument("--runs", type=int, default=7, help="timing runs (best is reported)")
     args = parser.parse_args(argv)

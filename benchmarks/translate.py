@@ -2,7 +2,7 @@
 
 Model: random weights with the exact opus-mt-vi-en architecture (``benchmarks/_opus_arch.py``);
 output length forced to ``--tokens`` (min = max new tokens) so every configuration does
-identical work. Input: ``--sentences`` sentences of seed text (``/work/shared/seeds``).
+identical work. Input: ``--sentences`` sentences of seed text (``../shared/seeds``).
 Each configuration runs in its own subprocess (so peak RSS is its own), warms up on 8
 sentences, then takes the best of ``--repeats`` timed runs (the machine is shared: best-of-N).
 The naive baseline (transformers ``generate``, batch 1, greedy, float32) runs on the first
@@ -85,12 +85,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
 
 
 def seed_sentences(n: int) -> list[str]:
+    from tests.shared_data import SEEDS
+
     """``n`` sentences of seed text (naive split on sentence punctuation), repeated if short."""
-    paths = sorted(glob.glob("/work/shared/seeds/*.txt"))
+    paths = sorted(glob.glob(str(SEEDS / "*.txt")))
     text = " ".join(Path(p).read_text("utf-8") for p in paths)
     sents = [s.strip() for s in re.split(r"(?<=[.!?…])\s+|\n+", text) if len(s.strip()) > 3]
     if not sents:
-        raise SystemExit("no seed text in /work/shared/seeds")
+        raise SystemExit(f"no seed text in {SEEDS}")
     while len(sents) < n:
         sents += sents
     return sents[:n]

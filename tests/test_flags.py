@@ -5,7 +5,6 @@ so these tests do not depend on the segmenter."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,10 @@ from corpus.flags import (
     paragraph_key,
     syllables,
 )
+from tests.shared_data import DATA
+from tests.shared_data import SEEDS as SEED_DIR
 
-SHARED = Path("/work/shared")
-GOLD = SHARED / "data" / "seeds-segmentation"
+GOLD = DATA / "seeds-segmentation"
 SEEDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
 SPEAKER_LABELS = {"Phóng viên:", "Trung tướng Tô Ân Xô:", "Trung tướng Tô Ân Xô"}
 
@@ -34,7 +34,7 @@ def gold_paragraphs(seed: str) -> list[list[str]]:
 
 def paragraph_lines(seed: str) -> list[int]:
     """Source line (1-based) of each gold paragraph: every non-blank seed line is one."""
-    text = (SHARED / "seeds" / f"{seed}.txt").read_text(encoding="utf-8")
+    text = (SEED_DIR / f"{seed}.txt").read_text(encoding="utf-8")
     return [n for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
 
 

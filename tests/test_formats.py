@@ -38,10 +38,9 @@ from aligned.formats.tmx import RESERVED_PROPS
 from aligned.formats.tsv import COLUMNS, escape, unescape
 from aligned.pairs import AlignedPair
 from corpus.errors import ConfigError, DataError, OutputExistsError
+from tests.shared_data import SHARED
 
-DTD_PATH = Path("/work/shared/schemas/tmx14.dtd")
-if not DTD_PATH.exists():  # a checkout next to shared/
-    DTD_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "tmx14.dtd"
+DTD_PATH = SHARED / "schemas" / "tmx14.dtd"
 DTD = etree.DTD(str(DTD_PATH))
 
 # What XML 1.0 cannot hold, spelled out by code point (independent of the module's regex).

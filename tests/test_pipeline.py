@@ -18,10 +18,10 @@ from corpus.pipeline import (
     process_document,
     process_documents,
 )
+from tests.shared_data import DATA
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
-GOLD = SHARED / "data" / "seeds-segmentation"
+GOLD = DATA / "seeds-segmentation"
 SEED_IDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
 
 

@@ -14,8 +14,9 @@ import pytest
 from corpus.errors import ConfigError, DataError
 from corpus.model import RawDocument
 from corpus.readers import ReadFailure, decode_bytes, read_sources, sniff_format
+from tests.shared_data import SEEDS
 
-SEED = Path("/work/shared/seeds/003_31235d404d81b38e.txt")
+SEED = SEEDS / "003_31235d404d81b38e.txt"
 VI = "Lực lượng Tham mưu Công an nhân dân đã thông tin với báo chí về những kết quả nổi bật."
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from corpus.clean import clean_text
 from corpus.segment import ABBREVIATIONS, Segmenter, Span, split_sentences
+from tests.shared_data import DATA
 
-DATA = Path(os.environ.get("SONGNGU_SHARED_DATA", "/work/shared/data"))
 GOLD = DATA / "seeds-segmentation"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "examples" / "news"  # the seeds, verbatim
 SEEDS = ("000_abbbb2874d62dfae", "003_31235d404d81b38e")

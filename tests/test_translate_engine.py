@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.shared_data import DATA
 from tests.tinymodels import TRAINED_PAIRS
 from translate.backend import Generated
 from translate.engine import Engine, load_translator
@@ -115,7 +116,7 @@ def test_100kb_line(tiny: Engine) -> None:
     engine = Engine(
         tiny.tokenizer, Short(), model_id="m", revision="local:x", beam=1, batch_tokens=1 << 15
     )
-    text = " ".join(Path("/work/shared/data/ntrex128/dev.vi").read_text("utf-8").split())
+    text = " ".join((DATA / "ntrex128" / "dev.vi").read_text("utf-8").split())
     if len(text) < 100_000:
         text = (text + " ") * (100_000 // max(1, len(text)) + 1)
     text = text[:100_000]

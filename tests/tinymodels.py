@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-DATA = Path(os.environ.get("SONGNGU_SHARED_DATA", "/work/shared/data"))
+from tests.shared_data import DATA
 
 # Short Tatoeba pairs (CC BY 2.0 FR), mixed lengths so batching reorders them. The sources are
 # already in MT-normal form (straight quotes, no ellipsis), so normalization leaves them as is.
