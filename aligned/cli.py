@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from aligned import __version__
 from corpus.errors import EXIT_INTERRUPTED, SongnguError
 
-COMMANDS = ["segment", "translate", "run", "export", "import"]
+COMMANDS = ["segment", "translate", "run", "export", "import", "score", "compare", "check", "refs"]
 
 EPILOG = """\
 exit codes:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aligned.checks import check_store
 from aligned.store import Store, open_store, sqlite_errors
 from corpus.errors import ConfigError, ModelError
 from corpus.flags import DROP_BY_DEFAULT
@@ -50,6 +51,7 @@ class RunResult:
     changed: int = 0
     unchanged: int = 0
     flag_counts: dict[str, int] = field(default_factory=dict)
+    check_counts: dict[str, int] = field(default_factory=dict)  # segments flagged per check
     exports: list[Path] = field(default_factory=list)
     exported_pairs: int = 0
     stripped_chars: int = 0  # XML-forbidden characters removed from the TMX
@@ -100,6 +102,7 @@ def run_corpus(
         translated, cached = translate_pending(
             store, translator, drop=drop, commit_every=commit_every, progress=progress
         )
+        check_counts = check_store(store.db, signature)  # reference-free flags, into scores
         flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
         result = RunResult(
             store=store.path,
@@ -114,6 +117,7 @@ def run_corpus(
             changed=len(added.changed),
             unchanged=len(added.unchanged),
             flag_counts=dict(sorted(flag_counts.items())),
+            check_counts=check_counts,
         )
         result.exports, result.exported_pairs, result.stripped_chars = write_exports(
             store, out, signature, drop=drop

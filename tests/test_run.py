@@ -83,6 +83,17 @@ def test_counts_and_summary(news_run: Path) -> None:
     assert err[3] == "  left out    9 segments with a --drop flag (stored, not translated)"
     assert err[4] == "  translated  54 now, 0 skipped (already in the store)"
     assert err[6].endswith("(54 pairs each)")
+    # The summary's check counts are what the store holds (the tiny model's output on news is
+    # poor, so checks fire; their exact behaviour is pinned in tests/test_checks.py).
+    with contextlib.closing(sqlite3.connect(news_run / "corpus.sqlite")) as db:
+        stored = dict(
+            db.execute(
+                "SELECT substr(metric, 7), count(*) FROM scores WHERE metric LIKE 'check:%' "
+                "GROUP BY metric ORDER BY metric"
+            ).fetchall()
+        )
+    checks = ", ".join(f"{k} {v}" for k, v in stored.items())
+    assert stored and err[7] == f"  checks      {checks} (details: songngu check --list)"
 
 
 def test_exported_pairs_map_back_to_source_offsets(news_run: Path) -> None:

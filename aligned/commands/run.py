@@ -112,4 +112,8 @@ def summary(r: RunResult, *, failures: int = 0) -> str:
         f"  system      {r.signature}",
         f"  exports     {' '.join(p.name for p in r.exports)} ({r.exported_pairs} pairs each)",
     ]
+    checks = ", ".join(
+        f"{k} {v}" for k, v in sorted(r.check_counts.items()) if v and k != "segments"
+    )
+    lines.append(f"  checks      {checks or 'no segment flagged'} (details: songngu check --list)")
     return "\n".join(lines)

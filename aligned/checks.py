@@ -1,0 +1,343 @@
+"""Reference-free checks of one translation: named flags with a value, per segment.
+
+Why: most of a scraped corpus has no reference, yet some failures are visible from the source
+and the output alone (an empty or copied output, Vietnamese left over, a number dropped, a
+hallucination loop). Each check is cheap, explainable and measured: ``benchmarks/checks.py``
+prints the share of real OPUS-MT outputs (NTREX-128 and FLORES-200 dev) each one flags — an
+upper bound on its false-positive rate, since those outputs are mostly fine.
+
+A flag is a hint for review, never a verdict; nothing is dropped because of one. In a store
+they are rows of ``scores`` with ``metric = 'check:<name>'`` (flagged segments only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+CHECKS = (
+    "empty",
+    "copy",
+    "vietnamese-left",
+    "numbers",
+    "length-ratio",
+    "repetition",
+    "split",
+    "brackets",
+)
+
+#: ``length-ratio`` bounds on log(len(output) / len(source)) in characters, for sources of at
+#: least :data:`LENGTH_MIN_CHARS` characters. Calibrated by ``benchmarks/checks.py`` (which
+#: recomputes them): the 0.5 % and 99.5 % quantiles of that log ratio over the two OPUS-MT
+#: systems' outputs on NTREX-128 dev + FLORES-200 dev and devtest (4,008 pairs with a long
+#: enough source; measured -0.748 and 0.265), rounded outwards to 0.05. The low tail is mostly
+#: real omissions (a dropped second sentence), so about 1 % of lines are flagged by design.
+LENGTH_RATIO_LOW = -0.75
+LENGTH_RATIO_HIGH = 0.30
+LENGTH_MIN_CHARS = 20
+#: ``copy``: share of the output's words (≥ 2 letters) that occur in the source.
+COPY_MIN_SHARE = 0.9
+COPY_MIN_WORDS = 4
+#: ``repetition``: an n-gram (n ≤ 4) repeated back to back this many times, or a run of one
+#: punctuation character this long, that the source does not have.
+REPEAT_MIN = 3
+RUN_MIN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A check that fired: its name, a value (what was measured) and a short detail."""
+
+    name: str
+    value: float
+    detail: str = ""
+
+
+# -- Vietnamese letters -----------------------------------------------------------------------
+
+# Marks found in Vietnamese but (almost) never in English text or European names: hook above,
+# dot below, horn, breve; plus a tilde on e/i/u/y and two stacked marks (ấ, ề, ợ...).
+_VI_MARKS = {"\u0309", "\u0323", "\u031b", "\u0306"}
+
+
+def _is_vietnamese_letter(ch: str) -> bool:
+    if ch in "đĐ":
+        return True
+    decomposed = unicodedata.normalize("NFD", ch)
+    if len(decomposed) < 2 or not decomposed[0].isalpha():
+        return False
+    marks = decomposed[1:]
+    if any(m in _VI_MARKS for m in marks) or len(marks) >= 2:
+        return True
+    return "\u0303" in marks and decomposed[0].lower() in "eiuy"
+
+
+_WORD = re.compile(r"\w+")
+
+
+def vietnamese_words(text: str) -> list[str]:
+    """Words of ``text`` with a letter only Vietnamese uses (``xứalish``, ``Nguyễn``)."""
+    return [w for w in _WORD.findall(text) if any(_is_vietnamese_letter(c) for c in w)]
+
+
+# -- numbers ----------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_VI_SCALE = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
+_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9}
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_EN_WORDS: dict[str, float] = {w: i for i, w in enumerate(_SMALL.split())}
+_EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70})
+_EN_WORDS.update({"eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "half": 0.5})
+_EN_WORDS.update({"a": 1, "an": 1, "once": 1, "twice": 2, "single": 1, "double": 2})
+_EN_WORDS.update({"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6})
+_EN_WORDS.update({"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "decade": 10})
+_EN_WORDS.update({"century": 100, "quarter": 4})
+_ROMAN = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx"
+_EN_WORDS.update({r: i for i, r in enumerate(_ROMAN.split(), start=1) if len(r) > 1})
+_MONTHS = "january february march april may june july august september october november december"
+for _i, _m in enumerate(_MONTHS.split(), start=1):
+    _EN_WORDS[_m] = _i
+    _EN_WORDS[_m[:3]] = _i
+_EN_WORDS.update({"monday": 2, "tuesday": 3, "wednesday": 4, "thursday": 5, "friday": 6})
+_EN_WORDS.update({"saturday": 7, "sunday": 1})
+
+
+def _readings(token: str) -> set[float]:
+    """Every value a digit token can mean with either separator convention.
+
+    ``1,5`` → 1.5 or 15; ``68.500.000`` → 68500000; ``1.234,5`` → 1234.5; ``1,234.5`` → 1234.5.
+    """
+    values: set[float] = {float(token.replace(".", "").replace(",", ""))}
+    for group, decimal in ((".", ","), (",", ".")):
+        head, sep, tail = token.rpartition(decimal)
+        if sep and group not in tail:
+            with contextlib.suppress(ValueError):
+                values.add(float(head.replace(group, "") + "." + tail))
+    return values
+
+
+def _scaled(values: set[float], following: str, scales: dict[str, float]) -> set[float]:
+    word = following.split(maxsplit=1)[0].lower().strip(".,;:") if following.strip() else ""
+    factor = scales.get(word)
+    return {round(v * factor, 6) for v in values} if factor else set()
+
+
+def source_numbers(text: str) -> list[tuple[str, set[float]]]:
+    """Numbers of a Vietnamese source, each with the values it may mean (scales applied)."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        values = _readings(m.group())
+        values |= _scaled(values, text[m.end() :], _VI_SCALE)
+        out.append((m.group(), {round(v, 6) for v in values}))
+    return out
+
+
+def target_values(text: str) -> set[float]:
+    """Every value the English output mentions, read leniently (parts, words, months, scales)."""
+    values: set[float] = set()
+    for m in _NUMBER.finditer(text):
+        readings = _readings(m.group())
+        readings |= {float(p) for p in re.split(r"[.,]", m.group()) if p}
+        values |= readings | _scaled(readings, text[m.end() :], _EN_SCALE)
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _EN_WORDS:
+            values.add(float(_EN_WORDS[word]))
+    return {round(v, 6) for v in values}
+
+
+def missing_numbers(source: str, target: str) -> list[str]:
+    """Source numbers none of whose readings appears in the output."""
+    found = target_values(target)
+    return [tok for tok, values in source_numbers(source) if not values & found]
+
+
+# -- the other checks -------------------------------------------------------------------------
+
+
+def _normalized_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text) if len(w) >= 2 and not w.isdigit()]
+
+
+def copy_share(source: str, target: str) -> float:
+    """Share of the output's words (≥ 2 letters, no numbers) that occur in the source."""
+    words = _normalized_words(target)
+    if not words:
+        return 0.0
+    src = set(_normalized_words(source))
+    return sum(w in src for w in words) / len(words)
+
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")  # hyphens split: a-a-a-a is a loop
+
+
+def max_repeat(text: str) -> int:
+    """The most times an n-gram of words (n = 1..4) occurs back to back in ``text``
+    (punctuation between the words is ignored: "no, no, no" repeats "no" 3 times)."""
+    words = _TOKEN.findall(text.lower())
+    best = 1
+    for n in range(1, 5):
+        for start in range(n):
+            run = 1
+            prev: tuple[str, ...] | None = None
+            for i in range(start, len(words) - n + 1, n):
+                gram = tuple(words[i : i + n])
+                run = run + 1 if gram == prev else 1
+                prev = gram
+                best = max(best, run)
+    return best
+
+
+_PUNCT_RUN = re.compile(rf"([^\w\s])\1{{{RUN_MIN - 1},}}")
+
+
+def longest_punct_run(text: str) -> int:
+    return max((len(m.group()) for m in _PUNCT_RUN.finditer(text)), default=0)
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def unbalanced(text: str) -> list[str]:
+    """Bracket kinds whose openings and closings do not match, and ``"`` for an odd number of
+    double quotes (straight and curly counted together: the model turns “ ” into ")."""
+    counts = Counter(text)
+    bad = [f"{o}{c}" for o, c in _PAIRS.items() if counts[o] != counts[c]]
+    if (counts['"'] + counts["“"] + counts["”"]) % 2:
+        bad.append('"')
+    return bad
+
+
+_SINGLE_QUOTE = re.compile(r"[‘’]|(?<!\w)'|'(?!\w)")
+
+
+def check_pair(source: str, target: str, *, split: int = 0) -> list[Flag]:
+    """Every check on one (source, output) pair; ``split`` = parts if the input was split."""
+    flags: list[Flag] = []
+    if not source.strip():
+        return flags
+    if not target.strip():
+        return [Flag("empty", 1.0, "no output")]
+    share = copy_share(source, target)
+    if source.strip() == target.strip():
+        flags.append(Flag("copy", 1.0, "output is the source"))
+    elif share >= COPY_MIN_SHARE and len(_normalized_words(target)) >= COPY_MIN_WORDS:
+        flags.append(Flag("copy", round(share, 4), f"{share:.0%} of the words are the source's"))
+    vi = vietnamese_words(target)
+    if vi:
+        flags.append(Flag("vietnamese-left", float(len(vi)), " ".join(vi[:10])))
+    missing = missing_numbers(source, target)
+    if missing:
+        flags.append(Flag("numbers", float(len(missing)), " ".join(missing[:10])))
+    if len(source) >= LENGTH_MIN_CHARS:
+        ratio = math.log(len(target) / len(source))
+        if not LENGTH_RATIO_LOW <= ratio <= LENGTH_RATIO_HIGH:
+            flags.append(
+                Flag(
+                    "length-ratio",
+                    round(ratio, 4),
+                    f"output/source length {len(target)}/{len(source)} = {math.exp(ratio):.2f}",
+                )
+            )
+    rep, src_rep = max_repeat(target), max_repeat(source)
+    run, src_run = longest_punct_run(target), longest_punct_run(source)
+    if rep >= REPEAT_MIN and rep > src_rep:
+        flags.append(Flag("repetition", float(rep), f"an n-gram repeated {rep} times in a row"))
+    elif run > src_run:
+        flags.append(Flag("repetition", float(run), f"a run of {run} punctuation characters"))
+    if split > 1:
+        flags.append(Flag("split", float(split), f"input translated in {split} parts"))
+    bad = [b for b in unbalanced(target) if b not in unbalanced(source)]
+    if _SINGLE_QUOTE.search(source):  # 'x' and ‘x’ often come out as "x": parity means nothing
+        bad = [b for b in bad if b != '"']
+    if bad:
+        flags.append(Flag("brackets", float(len(bad)), " ".join(bad)))
+    return flags
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+def check_store(db: sqlite3.Connection, signature: str) -> dict[str, int]:
+    """Run every check on the translations of ``signature`` and store the flags.
+
+    Earlier check rows of that system are replaced (one transaction). Returns the number of
+    flagged segments per check (every check named, zeros included) and ``segments`` checked.
+    """
+    rows = db.execute(
+        "SELECT t.segment, t.source, t.text, t.parts * t.split FROM translations t "
+        "WHERE t.signature = ?",
+        (signature,),
+    ).fetchall()
+    found = [(seg, f) for seg, src, tgt, parts in rows for f in check_pair(src, tgt, split=parts)]
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("DELETE FROM scores WHERE signature = ? AND metric LIKE 'check:%'", (signature,))
+        db.executemany(
+            "INSERT INTO scores (segment, signature, reference, metric, value, details, created) "
+            "VALUES (?, ?, NULL, ?, ?, ?, ?)",
+            [
+                (
+                    seg,
+                    signature,
+                    f"check:{f.name}",
+                    f.value,
+                    json.dumps({"detail": f.detail}, ensure_ascii=False),
+                    created,
+                )
+                for seg, f in found
+            ],
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    counts = {name: 0 for name in CHECKS}
+    counts.update(Counter(f.name for _, f in found))
+    counts["segments"] = len(rows)
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlag:
+    """A stored flag with its segment's position and texts (for ``check --list``)."""
+
+    doc: str
+    para: int
+    sent: int
+    name: str
+    value: float
+    detail: str
+    source: str
+    target: str
+
+
+def stored_flags(
+    db: sqlite3.Connection, signature: str, names: Iterable[str] = CHECKS
+) -> list[StoredFlag]:
+    """Flags stored for ``signature``, in (doc, para, sent, check) order."""
+    wanted = {f"check:{n}" for n in names}
+    rows = db.execute(
+        "SELECT s.doc, s.para, s.sent, c.metric, c.value, c.details, t.source, t.text "
+        "FROM scores c JOIN segments s ON s.id = c.segment "
+        "JOIN translations t ON t.segment = s.id AND t.signature = c.signature "
+        "WHERE c.signature = ? AND c.metric LIKE 'check:%' ORDER BY s.doc, s.para, s.sent, c.id",
+        (signature,),
+    )
+    return [
+        StoredFlag(d, p, s, m[6:], v, json.loads(det).get("detail", ""), src, tgt)
+        for d, p, s, m, v, det, src, tgt in rows
+        if m in wanted
+    ]

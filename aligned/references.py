@@ -1,0 +1,327 @@
+"""Reference translations in the store: attach them (line-aligned or whole documents), read them.
+
+How references sit in the ``refs`` table (one row per source segment and reference name,
+``UNIQUE(segment, name)``; the schema belongs to :mod:`aligned.store`):
+
+* ``1-1``: the reference sentence of that segment.
+* ``1-2``: one segment, two reference sentences: ``text`` is both, joined by a space.
+* ``2-1``: two segments, one reference sentence: the first segment's row holds the sentence
+  with alignment ``2-1``; the second segment's row has alignment ``2-1:cont`` and empty text.
+* ``1-3`` and ``3-1`` likewise (``3-1:cont`` on the second and third segment): a reference
+  line often holds two or three sentences.
+* ``1-0``: a segment without any reference sentence: a row with alignment ``1-0`` and empty
+  text, so "aligned, nothing there" differs from "never aligned".
+* ``0-1``: a reference sentence with no source segment cannot be stored (a row needs a segment);
+  it is counted and reported by :func:`attach_documents`, and left out.
+
+``align_score`` is the bead's score (chrF/100 of the MT bridge, or the Gale–Church probability
+without MT); NULL for line-aligned references. A re-run with the same name replaces that name's
+rows for the segments it covers, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aligned.align import align, split_sentences
+from aligned.store import Store
+from corpus.errors import ConfigError, DataError
+
+DEFAULT_NAME = "ref"
+CONTINUATION = ":cont"  # suffix: "2-1:cont" (and "3-1:cont") rows continue the group above
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceGroup:
+    """One aligned unit: the source segment ids it covers (2 for ``2-1``), its text, type, score."""
+
+    segments: tuple[int, ...]
+    text: str
+    alignment: str
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResult:
+    """What an attach did: segments given a reference, bead counts by type, left-out sentences."""
+
+    name: str
+    segments: int
+    beads: dict[str, int]
+    unaligned: tuple[str, ...] = ()
+    method: str = "lines"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# -- reading (the API scores use) ---------------------------------------------------------------
+
+
+def reference_names(store: Store) -> list[str]:
+    """Names of the references in the store, sorted."""
+    rows = store.db.execute("SELECT DISTINCT name FROM refs ORDER BY name")
+    return [str(r[0]) for r in rows]
+
+
+def _resolve_name(store: Store, name: str | None) -> str:
+    names = reference_names(store)
+    if name is None:
+        if not names:
+            raise DataError(
+                f"{store.path}: the store has no references; attach one with "
+                "`songngu refs add STORE REF`"
+            )
+        if len(names) > 1:
+            raise ConfigError(
+                f"{store.path} has several references ({', '.join(names)}); choose one by name"
+            )
+        return names[0]
+    if name not in names:
+        listed = ", ".join(names) or "none"
+        raise ConfigError(f"reference {name!r} is not in {store.path} (references: {listed})")
+    return name
+
+
+def reference_groups(store: Store, name: str | None = None) -> list[ReferenceGroup]:
+    """Every aligned unit of reference ``name`` in (doc, para, sent) order, ``1-0`` ones included.
+
+    A ``2-1`` group lists both segment ids; score it against the two segments' outputs joined.
+    ``name=None`` means the only reference in the store (an error if there are several).
+    """
+    ref = _resolve_name(store, name)
+    rows = store.db.execute(
+        "SELECT r.segment, r.text, r.alignment, r.align_score FROM refs r "
+        "JOIN segments s ON s.id = r.segment WHERE r.name = ? ORDER BY s.doc, s.para, s.sent",
+        (ref,),
+    ).fetchall()
+    groups: list[ReferenceGroup] = []
+    for seg, text, alignment, score in rows:
+        if str(alignment).endswith(CONTINUATION) and groups:
+            last = groups[-1]
+            groups[-1] = ReferenceGroup(
+                (*last.segments, int(seg)), last.text, last.alignment, last.score
+            )
+            continue
+        groups.append(ReferenceGroup((int(seg),), str(text), str(alignment), score))
+    return groups
+
+
+def references(store: Store, name: str | None = None) -> dict[int, str]:
+    """Segment id → reference text, for every segment whose pair has reference text.
+
+    ``1-1`` and ``1-2`` rows give the text of that segment's pair. A ``2-1`` pair is keyed by
+    its first segment only, with the whole reference sentence (which also covers the next
+    segment, absent from the dict); ``1-0`` segments are absent. For exact ``2-1`` scoring use
+    :func:`reference_groups`. ``name=None``: the only reference in the store.
+    """
+    return {g.segments[0]: g.text for g in reference_groups(store, name) if g.alignment != "1-0"}
+
+
+# -- reading reference files ---------------------------------------------------------------------
+
+
+def read_reference_file(path: str | Path) -> str:
+    """The UTF-8 text of a reference file; DataError if it is binary, undecodable or empty."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"reference file {str(p)!r} does not exist; check the path")
+    data = p.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise DataError(f"{p}: a binary file, not a reference text; give a UTF-8 text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{p}: not UTF-8 (byte {exc.start}); convert it, e.g. `iconv -f ENC -t UTF-8`"
+        ) from None
+    if not text.strip():
+        raise DataError(f"{p}: the reference file is empty; give a file with the English text")
+    return text
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def _segment_rows(store: Store, doc: str | None) -> list[tuple[int, str, str]]:
+    """(id, doc, text) of the segments in (doc, para, sent) order, all or of one document."""
+    sql = "SELECT id, doc, text FROM segments"
+    params: tuple[str, ...] = ()
+    if doc is not None:
+        sql += " WHERE doc = ?"
+        params = (doc,)
+    rows = store.db.execute(sql + " ORDER BY doc, para, sent", params).fetchall()
+    if doc is not None and not rows:
+        known = [r[0] for r in store.db.execute("SELECT id FROM documents ORDER BY id LIMIT 10")]
+        raise ConfigError(
+            f"--doc {doc!r} is not a document of {store.path} (documents: "
+            f"{', '.join(known) or 'none'})"
+        )
+    return [(int(a), str(b), str(c)) for a, b, c in rows]
+
+
+def _write(
+    store: Store,
+    name: str,
+    segment_ids: Sequence[int],
+    rows: Sequence[tuple[int, str, str, float | None]],
+) -> None:
+    """Replace ``name``'s rows on ``segment_ids`` by ``rows`` (segment, text, alignment, score)."""
+    created = _now()
+    db = store.db
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(
+            "DELETE FROM refs WHERE name = ? AND segment = ?", [(name, s) for s in segment_ids]
+        )
+        db.executemany(
+            "INSERT INTO refs (segment, name, text, alignment, align_score, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(seg, name, text, al, score, created) for seg, text, al, score in rows],
+        )
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _check_name(name: str) -> None:
+    if not name.strip():
+        raise ConfigError("--name must not be empty; e.g. --name ref")
+
+
+def attach_lines(
+    store: Store, lines: Sequence[str], *, name: str = DEFAULT_NAME, doc: str | None = None
+) -> AttachResult:
+    """Attach line ``k`` of ``lines`` to the ``k``-th segment in (doc, para, sent) order.
+
+    The order is the store's: documents by id, then paragraph and sentence (what
+    ``songngu export --format moses --drop none`` writes). ``doc`` limits it to one document.
+    Empty lines give no reference. Mismatched counts are a DataError naming both.
+    """
+    _check_name(name)
+    segs = _segment_rows(store, doc)
+    if len(lines) != len(segs):
+        where = f"document {doc!r}" if doc is not None else "the store"
+        raise DataError(
+            f"the reference has {len(lines)} lines but {where} has {len(segs)} segments; a "
+            "line-aligned reference needs one line per segment in (doc, para, sent) order "
+            "(or use --mode documents for unaligned text)"
+        )
+    rows = [
+        (seg, " ".join(line.split()), "1-1", None)
+        for (seg, _, _), line in zip(segs, lines, strict=True)
+        if line.strip()
+    ]
+    _write(store, name, [s for s, _, _ in segs], rows)
+    return AttachResult(name, len(rows), {"1-1": len(rows)})
+
+
+def _mt_for(store: Store, signature: str, doc: str, ids: Sequence[int]) -> list[str | None]:
+    """System ``signature``'s translation of each segment of ``doc`` (None where it has none)."""
+    found = {
+        int(seg): str(text)
+        for seg, text in store.db.execute(
+            "SELECT segment, text FROM translations WHERE signature = ? "
+            "AND segment IN (SELECT id FROM segments WHERE doc = ?)",
+            (signature, doc),
+        )
+    }
+    return [found.get(s) for s in ids]
+
+
+def reference_lines(text: str) -> list[str]:
+    """Lines of a line-aligned reference: split at ``\n`` only (``str.splitlines`` would also
+    split at U+2028, form feeds and the like and shift every later line), ``\r`` removed."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def reference_sentences(text: str) -> list[str]:
+    """English sentences of a reference document: every non-blank line is a paragraph (as in
+    ``songngu segment``'s default), split with :func:`aligned.align.split_sentences`; a title
+    without an end mark stays one sentence."""
+    return [s for line in reference_lines(text) for s in split_sentences(line)]
+
+
+def attach_document(
+    store: Store,
+    doc: str,
+    text: str,
+    *,
+    name: str = DEFAULT_NAME,
+    signature: str | None = None,
+) -> AttachResult:
+    """Split the English ``text`` into sentences and align them to document ``doc``'s segments.
+
+    With ``signature`` (a system in the store), its translations are the bridge (chrF DP);
+    without, the length-based Gale–Church model. Rows as in the module docstring.
+    """
+    _check_name(name)
+    segs = _segment_rows(store, doc)
+    sentences = reference_sentences(text)
+    if not sentences:
+        raise DataError(f"reference for document {doc!r} has no text; give the English document")
+    ids = [s for s, _, _ in segs]
+    mt = _mt_for(store, signature, doc, ids) if signature is not None else None
+    beads = align([t for _, _, t in segs], sentences, mt)
+    rows: list[tuple[int, str, str, float | None]] = []
+    counts: dict[str, int] = {}
+    unaligned: list[str] = []
+    for bead in beads:
+        counts[bead.kind] = counts.get(bead.kind, 0) + 1
+        ref_text = " ".join(sentences[j] for j in bead.ref)
+        if not bead.src:
+            unaligned.append(ref_text)
+            continue
+        first, *rest = (ids[i] for i in bead.src)
+        rows.append((first, ref_text, bead.kind, round(bead.score, 6)))
+        rows.extend((seg, "", bead.kind + CONTINUATION, None) for seg in rest)
+    _write(store, name, ids, rows)
+    given = sum(1 for _, t, _, _ in rows if t)
+    method = "mt-chrf" if signature is not None else "gale-church"
+    return AttachResult(name, given, dict(sorted(counts.items())), tuple(unaligned), method)
+
+
+def attach_documents(
+    store: Store,
+    files: Sequence[str | Path],
+    *,
+    name: str = DEFAULT_NAME,
+    signature: str | None = None,
+    doc: str | None = None,
+) -> list[AttachResult]:
+    """Attach whole reference documents: file stem = document id, or ``doc`` for one file."""
+    if doc is not None and len(files) != 1:
+        raise ConfigError(f"--doc {doc!r} takes exactly one reference file, got {len(files)}")
+    known = {str(r[0]) for r in store.db.execute("SELECT id FROM documents")}
+    plan: list[tuple[str, str]] = []
+    for f in files:
+        doc_id = doc if doc is not None else Path(f).stem
+        if doc_id not in known:
+            raise ConfigError(
+                f"{f}: no document {doc_id!r} in {store.path}; name the file after the document "
+                "id (its stem) or pass --doc ID"
+            )
+        plan.append((doc_id, read_reference_file(f)))
+    return [attach_document(store, d, t, name=name, signature=signature) for d, t in plan]
+
+
+__all__ = [
+    "AttachResult",
+    "ReferenceGroup",
+    "attach_document",
+    "attach_documents",
+    "attach_lines",
+    "read_reference_file",
+    "reference_groups",
+    "reference_names",
+    "references",
+]
