@@ -17,13 +17,24 @@ from collections.abc import Sequence
 from aligned import __version__
 from corpus.errors import EXIT_INTERRUPTED, SongnguError
 
-COMMANDS = ["segment", "translate", "run", "export", "import", "score", "compare", "check", "refs"]
+COMMANDS = [
+    "segment",
+    "translate",
+    "run",
+    "export",
+    "import",
+    "refs",
+    "score",
+    "compare",
+    "check",
+]
 
 EPILOG = """\
 exit codes:
   0   success
   1   error
   2   usage or configuration error (bad option, output exists without --force)
+  3   a quality gate (--fail-under/--fail-over of `songngu score`) was missed
   65  data error (undecodable, binary, empty or malformed input)
   69  model unavailable (not downloaded, offline, cannot be loaded)
   130 interrupted
