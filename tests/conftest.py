@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI runs the same generated examples every time (a red CI must be reproducible); local runs
+# explore new ones. No deadlines: a shared 2-core machine makes timings meaningless.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # ``tests.tinymodels`` must import however pytest was started (``pytest`` or ``python -m pytest``).
 _ROOT = str(Path(__file__).resolve().parent.parent)
