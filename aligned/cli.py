@@ -27,6 +27,8 @@ COMMANDS = [
     "score",
     "compare",
     "check",
+    "report",
+    "review",
 ]
 
 EPILOG = """\

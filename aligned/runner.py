@@ -31,6 +31,7 @@ from translate.types import Translator
 
 STORE_NAME = "corpus.sqlite"
 EXPORT_STEM = "corpus"
+REPORT_NAME = "report.html"
 DEFAULT_COMMIT_EVERY = 256  # ~4 s of CPU translation: at most that is redone after a kill
 SLOW_BATCH_ENV = "SONGNGU_TEST_SLOW_BATCH"
 
@@ -183,7 +184,7 @@ def write_exports(
     *,
     drop: frozenset[str] = DROP_BY_DEFAULT,
 ) -> tuple[list[Path], int, int]:
-    """(Re)write corpus.tmx, .tsv, .vi/.en and .jsonl of ``signature`` from the store.
+    """(Re)write corpus.tmx, .tsv, .vi/.en, .jsonl and report.html of ``signature``.
 
     Each file is replaced atomically. Returns (paths, pairs per file, characters removed
     from the TMX because XML forbids them).
@@ -191,8 +192,9 @@ def write_exports(
     from aligned.formats import get_format, write_path
 
     # Temp files of an earlier run killed while writing exports (open_output's naming).
-    for stale in out_dir.glob(f".{EXPORT_STEM}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    for pattern in (f".{EXPORT_STEM}.*.tmp", f".{REPORT_NAME}.*.tmp"):
+        for stale in out_dir.glob(pattern):
+            stale.unlink(missing_ok=True)
     paths: list[Path] = []
     pairs = 0
     stripped = 0
@@ -205,4 +207,11 @@ def write_exports(
             paths.append(target)
         pairs = stats.pairs
         stripped += stats.stripped_chars
+    from aligned.output import open_output
+    from aligned.report import render_report
+
+    report = out_dir / REPORT_NAME
+    with open_output(report, force=True) as fh:
+        fh.write(render_report(store, systems=[signature]))
+    paths.append(report)
     return paths, pairs, stripped

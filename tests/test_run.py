@@ -32,7 +32,7 @@ from tests.tinymodels import TRAINED_PAIRS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "news"
-EXPORTS = ["corpus.tmx", "corpus.tsv", "corpus.vi", "corpus.en", "corpus.jsonl"]
+EXPORTS = ["corpus.tmx", "corpus.tsv", "corpus.vi", "corpus.en", "corpus.jsonl", "report.html"]
 FAST = ["--beam", "1", "--max-length", "32", "--threads", "1", "--commit-every", "16"]
 
 

@@ -1,0 +1,96 @@
+"""``songngu review``: serve the report in review mode on this machine, saving decisions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from corpus.errors import EXIT_OK
+
+HELP = "review translations in the browser: accept, edit or reject, saved in the store"
+
+DESCRIPTION = """\
+Serve the report of one system's translations in review mode on a local web server and print
+its URL. Every accept, edit or reject is saved in the store at once (with the reviewer's name
+and the time), survives a restart, and is carried into exports: an edit replaces the target,
+TMX marks reviewed pairs with x-reviewed, and `songngu export --reviewed-only` keeps accepted
+and edited pairs only; rejected pairs are left out.
+
+The server listens on 127.0.0.1 only. Another address needs --host (and prints a warning):
+whoever reaches it can read the corpus. Stop it with Ctrl-C.
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "review",
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help="TCP port (default: %(default)s; 0 = any free port)",
+    )
+    p.add_argument(
+        "--host",
+        default=None,
+        metavar="H",
+        help="address to listen on (default: 127.0.0.1); anything but loopback is reachable "
+        "by others and prints a warning",
+    )
+    p.add_argument(
+        "--system",
+        default="latest",
+        metavar="SIGNATURE|latest",
+        help="which system's translations to review (default: latest)",
+    )
+    p.add_argument(
+        "--who",
+        metavar="NAME",
+        help="reviewer name stored with each decision (default: the OS user name)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aligned.commands._common import warn
+    from aligned.review import ReviewServer, bind_policy
+    from aligned.store import sqlite_errors
+    from corpus.errors import ConfigError
+
+    host = args.host if args.host is not None else "127.0.0.1"
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be 0..65535, got {args.port}")
+    warning = bind_policy(host, explicit=args.host is not None)
+    if warning:
+        warn(warning, quiet=False)
+    try:
+        with sqlite_errors(args.store):
+            server = ReviewServer(
+                args.store,
+                host=host,
+                port=args.port,
+                system=args.system,
+                who=args.who,
+                log=not args.quiet,
+            )
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{args.port}: {exc.strerror or exc}; choose another "
+            "--port (0 = any free port)"
+        ) from None
+    print(f"songngu: reviewing system {server.signature} as {server.who!r}", file=sys.stderr)
+    print(server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("songngu: review server stopped; decisions are saved", file=sys.stderr)
+    finally:
+        server.server_close()
+    return EXIT_OK

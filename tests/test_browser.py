@@ -1,0 +1,179 @@
+"""The report and the review server in a real browser: Debian's Chromium, headless, via Playwright.
+
+Why a browser: the page's filters, escaping and review controls are JavaScript and DOM; only a
+browser shows that search filters, that hostile strings stay text (no dialog ever fires) and
+that a click on "save edit" reaches the store. Chromium is ``/usr/bin/chromium`` (``.ci/run``
+installs it); Playwright's own browser downloads are never used. Everything is loopback or
+``file://``, and every wait is bounded (≤ 15 s).
+
+Screenshots go to ``$SONGNGU_SCREENSHOT_DIR`` when set, else to a pytest temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+
+from aligned.cli import main
+from aligned.report import render_report
+from aligned.store import open_store
+from tests.test_review import SENTENCES, SIG, XSS, build_store, review_rows, serving
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 700})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def dialogs(page: Page) -> list[str]:
+    """Messages of every alert/confirm/prompt the page opens (each is dismissed)."""
+    seen: list[str] = []
+
+    def record(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("SONGNGU_SCREENSHOT_DIR")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_report_counts_searches_and_keeps_hostile_text_as_text(
+    page: Page, dialogs: list[str], tmp_path: Path, shots: Path
+) -> None:
+    store_path = tmp_path / "corpus.sqlite"
+    build_store(store_path)
+    with open_store(store_path, create=False) as store:
+        html = render_report(store)
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+
+    page.goto(report.as_uri())
+    rows = page.locator("#rows tr.row")
+    expect(page.locator("#count")).to_have_text(str(len(SENTENCES)))
+    assert rows.count() == len(SENTENCES)
+    assert page.locator("#rows tr.row .src").all_inner_texts() == list(SENTENCES)
+    assert page.locator("#rows tr.row .mt").all_inner_texts() == [s.upper() for s in SENTENCES]
+    page.screenshot(path=str(shots / "report.png"), full_page=True)
+
+    page.locator("#search").fill("mưa")
+    expect(page.locator("#count")).to_have_text("1")
+    expect(page.locator("#rows tr.row:visible")).to_have_count(1)
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text("Trời mưa.")
+    page.screenshot(path=str(shots / "report-search.png"), full_page=True)
+
+    page.locator("#search").fill("onerror")
+    expect(page.locator("#count")).to_have_text("1")
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text(XSS[1])
+
+    page.locator("#search").fill("")
+    expect(page.locator("#count")).to_have_text(str(len(SENTENCES)))
+    # The hostile strings are text nodes: no element they spell exists, no script ran.
+    assert page.locator("#rows img").count() == 0
+    assert page.locator("#rows script").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_review_edit_and_accept_land_in_store_and_tmx(
+    page: Page, dialogs: list[str], tmp_path: Path, shots: Path
+) -> None:
+    store_path = tmp_path / "corpus.sqlite"
+    ids = build_store(store_path)
+    with serving(store_path, who="lan") as server:
+        page.goto(server.url)
+        expect(page.locator("#count")).to_have_text(str(len(SENTENCES)))
+
+        edited = page.locator(f"#seg-{ids['Tôi đi học.']}")
+        edited.locator("button.edit").click()
+        area = edited.locator("textarea.edit-text")
+        expect(area).to_be_visible()
+        expect(area).to_have_value("TÔI ĐI HỌC.")
+        area.fill("I go to school.")
+        page.screenshot(path=str(shots / "review-editing.png"), full_page=True)
+        edited.locator("button.edit").click()
+        expect(edited.locator(".state")).to_have_text("saved: edit")
+        expect(edited).to_have_attribute("data-decision", "edit")
+
+        accepted = page.locator(f"#seg-{ids['Xin chào.']}")
+        accepted.locator("button.accept").click()
+        expect(accepted.locator(".state")).to_have_text("saved: accept")
+
+        hostile = page.locator(f"#seg-{ids[XSS[0]]}")
+        hostile.locator("button.reject").click()
+        expect(hostile.locator(".state")).to_have_text("saved: reject")
+        page.screenshot(path=str(shots / "review-saved.png"), full_page=True)
+
+        # A reload shows the stored decisions.
+        page.reload()
+        expect(page.locator(f"#seg-{ids['Tôi đi học.']}")).to_have_attribute(
+            "data-decision", "edit"
+        )
+        expect(page.locator(f"#seg-{ids['Xin chào.']} .state")).to_have_text("accept")
+    assert dialogs == []
+
+    assert [r[:5] for r in review_rows(store_path)] == [
+        (ids["Tôi đi học."], str(SIG), "edit", "I go to school.", "lan"),
+        (ids["Xin chào."], str(SIG), "accept", None, "lan"),
+        (ids[XSS[0]], str(SIG), "reject", None, "lan"),
+    ]
+    tmx = tmp_path / "corpus.tmx"
+    assert main(["export", str(store_path), "--format", "tmx", "-o", str(tmx), "-q"]) == 0
+    got = [
+        (
+            tu.findtext(f"./tuv[@{XML_LANG}='en']/seg"),
+            tu.findtext("./prop[@type='x-reviewed']"),
+        )
+        for tu in ET.parse(tmx).getroot().findall("./body/tu")
+    ]
+    assert got == [
+        ("XIN CHÀO.", "true"),
+        ("I go to school.", "true"),
+        ("Trời mưa.".upper(), "false"),
+        (XSS[1].upper(), "false"),
+    ]
