@@ -8,6 +8,10 @@ prints the HTML size. Baseline, measured the same way in the same process: the b
 the rows the report joins, so the ratio is what templating and diffs cost on top of the read.
 
     .venv/bin/python benchmarks/report.py [--segments 10000] [--repeat 3] [--keep out.html]
+        [--browser]
+
+``--browser`` also opens the page in Debian's Chromium (headless, via Playwright) and times
+what a reviewer waits for: load until the rows are counted, a search, clearing it, and a sort.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", metavar="FILE", help="also write the HTML here")
+    parser.add_argument("--browser", action="store_true", help="also time the page in Chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
@@ -142,6 +147,43 @@ def main() -> None:
     if args.keep:
         Path(args.keep).write_text(html, encoding="utf-8")
         print(f"written to {args.keep}")
+    if args.browser:
+        browser_times(html, args.segments)
+
+
+def browser_times(html: str, n: int) -> None:
+    """Seconds a reviewer waits in headless Chromium for a page of ``n`` rows."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        page_file = Path(tmp) / "report.html"
+        page_file.write_text(html, encoding="utf-8")
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(120_000)
+
+        def timed(label: str, action: Callable[[], object], count: str) -> None:
+            t0 = time.perf_counter()
+            action()
+            page.wait_for_function(
+                "c => document.getElementById('count').textContent === c", arg=count
+            )
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(0)))")
+            print(f"browser {label}: {time.perf_counter() - t0:.2f} s")
+
+        timed("load", lambda: page.goto(page_file.as_uri()), str(n))
+        first = page.locator("#rows tr.row .src").first.inner_text()
+        visible = page.evaluate(
+            "q => Array.from(document.querySelectorAll('#rows tr.row'))"
+            ".filter(r => r.textContent.toLowerCase().includes(q)).length",
+            first.lower(),
+        )
+        timed("search", lambda: page.locator("#search").fill(first), str(visible))
+        timed("clear search", lambda: page.locator("#search").fill(""), str(n))
+        timed("sort by BLEU", lambda: page.locator("th[data-sort='bleu']").click(), str(n))
+        browser.close()
 
 
 if __name__ == "__main__":

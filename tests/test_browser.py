@@ -177,3 +177,64 @@ def test_review_edit_and_accept_land_in_store_and_tmx(
         ("Trời mưa.".upper(), "false"),
         (XSS[1].upper(), "false"),
     ]
+
+
+def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(
+    page: Page, dialogs: list[str], tmp_path: Path
+) -> None:
+    """Sorting by a score, the flag and score-range filters and j/k, with real sentence scores."""
+    from aligned.checks import check_store
+    from aligned.references import attach_lines
+
+    store_path = tmp_path / "corpus.sqlite"
+    ids = build_store(store_path)
+    # The fake MT upper-cases: a reference equal to that gives sentence BLEU 100, a lower-case
+    # one a low score; upper-cased Vietnamese keeps letters only Vietnamese uses (Ô, Đ, Ờ...)
+    # -> 'check:vietnamese-left'; an upper-cased markup string counts as a copy of its source.
+    refs = ["XIN CHÀO.", "I go to school.", "TRỜI MƯA.", "alert", "image"]
+    with open_store(store_path, create=False) as store:
+        attach_lines(store, refs)
+        check_store(store.db, str(SIG))
+        html = render_report(store)
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+    page.goto(report.as_uri())
+    expect(page.locator("#count")).to_have_text("5")
+    bleu = {
+        t: float(page.locator(f"#seg-{ids[t]}").get_attribute("data-bleu") or "nan")
+        for t in SENTENCES
+    }
+    assert bleu["Xin chào."] == 100.0 and bleu["Trời mưa."] == 100.0
+    assert all(bleu[t] < 50.0 for t in (*SENTENCES[3:], "Tôi đi học."))
+
+    def order() -> list[str]:
+        return page.locator("#rows tr.row .src").all_inner_texts()
+
+    page.locator("th[data-sort='bleu']").click()  # ascending
+    assert [bleu[t] for t in order()] == sorted(bleu[t] for t in SENTENCES)
+    page.locator("th[data-sort='bleu']").click()  # descending
+    assert [bleu[t] for t in order()] == sorted((bleu[t] for t in SENTENCES), reverse=True)
+    page.locator("th[data-sort='id']").click()
+    assert order() == list(SENTENCES)
+
+    page.locator("#flag-filter").select_option("check:vietnamese-left")  # Ô, Đ, Ọ, Ờ, Ư
+    expect(page.locator("#count")).to_have_text("2")
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Tôi đi học.", "Trời mưa."])
+    page.locator("#flag-filter").select_option("-")  # no flag at all
+    expect(page.locator("#count")).to_have_text("2")
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Xin chào.", XSS[0]])
+    page.locator("#flag-filter").select_option("")
+    page.locator("#score-metric").select_option("bleu")
+    page.locator("#min-score").fill("50")
+    expect(page.locator("#count")).to_have_text("2")
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Xin chào.", "Trời mưa."])
+    page.locator("#min-score").fill("")
+    expect(page.locator("#count")).to_have_text("5")
+
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("#rows tr.row.current .src")).to_have_text(SENTENCES[1])
+    page.keyboard.press("k")
+    expect(page.locator("#rows tr.row.current .src")).to_have_text(SENTENCES[0])
+    assert dialogs == []
