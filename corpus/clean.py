@@ -20,7 +20,7 @@ Steps, in order (each named in ``Cleaned.counts`` when it changed something):
    so that a zero-width character between a letter and its combining mark cannot block
    composition. Whitespace-like controls (VT, FF, U+001C..U+001F) become spaces in step 5
    instead: removing them would glue two words together.
-3. ``nfc``: composition, chunk-wise on base+combining runs; whole-text fallback if needed.
+3. ``nfc``: composition, chunk-wise on base+combining runs; word-by-word fallback if needed.
 4. ``lookalikes``: ``Ð/ð`` (U+00D0/U+00F0, Icelandic eth) -> ``Đ/đ``.
 5. ``spaces``: odd spaces and tabs -> space, runs collapsed, every line stripped.
 6. ``tone_style``: ``hoà`` -> ``hòa`` (old style, the default) or the reverse.
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from corpus.errors import ConfigError
-from corpus.offsets import MapChain, OffsetMap, diff_map, substitute
+from corpus.offsets import MapChain, OffsetMap, substitute
 
 __all__ = ["DEFAULT_OPTIONS", "CleanOptions", "Cleaned", "clean_text"]
 
@@ -90,6 +90,10 @@ _INVISIBLES = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f
 # Latin/Vietnamese diacritics; anything else still not NFC afterwards takes the fallback.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _NFC_CHUNK = re.compile(f"\\S?[{_MARKS}]+")
+# The fallback's chunks: NFC never composes or reorders across whitespace (no canonical
+# decomposition holds a whitespace character but the singletons U+2000/U+2001), so NFC run by run
+# is NFC of the whole text, and an edit never spans two words, sentences or paragraphs.
+_NFC_RUN = re.compile(r"\S+|\s+")
 
 # 4. look-alike letters
 _LOOKALIKE_MAP = {"\u00d0": "\u0110", "\u00f0": "\u0111"}
@@ -130,7 +134,9 @@ def _tone_tables() -> tuple[dict[str, str], dict[str, str]]:
 def _tone_pattern(table: dict[str, str]) -> re.Pattern[str]:
     firsts = "".join(sorted({k[0] for k in table}))
     seconds = "".join(sorted({k[1] for k in table}))
-    return re.compile(f"[{firsts}][{seconds}](?!\\w)")
+    # A combining mark after the pair belongs to the word: no word end (and moving the tone
+    # there would leave a mark that NFC composes onto the new bare vowel).
+    return re.compile(f"[{firsts}][{seconds}](?![\\w{_MARKS}])")
 
 
 def _tone_repl(table: dict[str, str]) -> _Repl:
@@ -208,10 +214,10 @@ def _nfc(text: str) -> tuple[str, OffsetMap, int]:
     new, omap, n = substitute(text, _NFC_CHUNK, lambda m: unicodedata.normalize("NFC", m[0]))
     if unicodedata.is_normalized("NFC", new):
         return new, omap, n
-    # Rare scripts (Hangul jamo, Indic two-part vowels): one coarse edit over the changed middle.
+    # Rare scripts (Hangul jamo, Indic two-part vowels): one coarser edit per changed word.
     # Mapping from the original keeps the chain simple: the chunk map is dropped.
-    final = unicodedata.normalize("NFC", text)
-    return final, diff_map(text, final), max(n, 1)
+    final, omap, n = substitute(text, _NFC_RUN, lambda m: unicodedata.normalize("NFC", m[0]))
+    return final, omap, max(n, 1)
 
 
 def clean_text(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> Cleaned:

@@ -54,6 +54,9 @@ STDIN = "-"
 # Share of control / private-use / unassigned characters above which decoded text is binary.
 _MAX_JUNK_SHARE = 0.05
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+# A lone surrogate is no character, and UTF-8 output cannot hold it (JSON "\ud800" escapes and
+# codecs such as unicode_escape produce one).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Letters only Vietnamese uses among the Latin scripts cp1258 could be confused with (cp1252
 # French or German text decodes as cp1258 almost unchanged), and the five combining tone marks
 # cp1258 writes after a vowel.
@@ -190,12 +193,19 @@ def _suffix_list() -> str:
 
 def _check_encoding(encoding: str) -> str:
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise ConfigError(
             f"unknown encoding '{encoding}' for --encoding; use a Python codec name "
             "such as cp1258, utf-16 or latin-1"
         ) from None
+    # bytes-to-bytes and str-to-str codecs (base64, zlib, rot13): bytes.decode refuses them.
+    if not getattr(info, "_is_text_encoding", True):
+        raise ConfigError(
+            f"'{encoding}' given by --encoding is not a text encoding; use a Python codec name "
+            "such as cp1258, utf-16 or latin-1"
+        )
+    return info.name
 
 
 def _check_format(fmt: str | None) -> Format | None:
@@ -278,7 +288,7 @@ def sniff_format(text: str) -> Format:
             try:
                 if isinstance(json.loads(ln), dict):
                     return "jsonl"
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 continue
     if _HTML_START.match(text[:65536]):
         return "html"
@@ -325,11 +335,14 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
     if encoding is not None:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError as err:
+        except UnicodeError as err:  # punycode and idna raise a plain UnicodeError
+            if isinstance(err, UnicodeDecodeError) and err.start < len(data):
+                bad = f"byte 0x{data[err.start]:02x} at offset {err.start} is invalid"
+            else:
+                bad = str(err)
             raise DataError(
-                f"cannot decode '{name}' as {encoding} (given by --encoding): byte "
-                f"0x{data[err.start]:02x} at offset {err.start} is invalid; pass the file's "
-                "real encoding with --encoding, or convert the file to UTF-8"
+                f"cannot decode '{name}' as {encoding} (given by --encoding): {bad}; pass the "
+                "file's real encoding with --encoding, or convert the file to UTF-8"
             ) from None
         if encoding == "cp1258":
             text = unicodedata.normalize("NFC", text)
@@ -361,6 +374,12 @@ def _checked(text: str, name: str, codec: str) -> str:
         raise DataError(
             f"'{name}' is a binary file ({junk} of its {len(text)} characters decoded as "
             f"{codec} are control or invalid characters); remove it from the input"
+        )
+    if m := _SURROGATE.search(text):
+        raise DataError(
+            f"'{name}' decoded as {codec} holds a lone surrogate (U+{ord(m[0]):04X}) at "
+            f"character {m.start()}, which is no character; pass the file's real encoding with "
+            "--encoding, or convert the file to UTF-8"
         )
     return text
 
@@ -401,7 +420,7 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     codec = codecs.lookup(best.encoding).name
     try:
         return data.decode(codec), codec
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
 
 
@@ -485,9 +504,10 @@ def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, st
     at = f"'{name}' line {lineno}"
     try:
         record = json.loads(line)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested too deep
+        reason = "nested too deep" if isinstance(err, RecursionError) else str(err)
         raise DataError(
-            f"{at} is not valid JSON ({err}); fix the line so it reads "
+            f"{at} is not valid JSON ({reason}); fix the line so it reads "
             '{"id": "...", "text": "..."}'
         ) from None
     if not isinstance(record, dict):
@@ -505,6 +525,12 @@ def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, st
         )
     if not doc_text.strip():
         raise DataError(f'{at}: "text" is empty; remove the line or give it text')
+    if m := _SURROGATE.search(doc_text):
+        raise DataError(
+            f'{at}: "text" holds a lone surrogate \\u{ord(m[0]):04x} (at character '
+            f"{m.start()}), which is no character; write the character itself or a valid "
+            "surrogate pair"
+        )
     if "id" not in record or record["id"] is None:
         return f"{stem}#{lineno}", doc_text
     doc_id = record["id"]
@@ -516,4 +542,6 @@ def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, st
     doc_id = str(doc_id).strip()
     if not doc_id:
         raise DataError(f'{at}: "id" is empty; give a non-empty id or leave the field out')
+    if _SURROGATE.search(doc_id):
+        raise DataError(f'{at}: "id" holds a lone surrogate, which is no character; fix the id')
     return doc_id, doc_text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,36 @@ def trained_model_dir() -> Path:
     from tests.tinymodels import build_trained_model
 
     return build_trained_model()
+
+
+# --- fuzzing (tests/test_fuzz.py) ------------------------------------------------------------
+
+_FUZZ_COUNTS = pytest.StashKey[Counter[tuple[str, str]]]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_counter(pytestconfig: pytest.Config) -> Counter[tuple[str, str]]:
+    """Generated inputs per (tier, target), counted by the fuzz properties as they run."""
+    return pytestconfig.stash.setdefault(_FUZZ_COUNTS, Counter())
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print the real number of generated inputs per fuzz target (and write them as JSON to
+    ``$SONGNGU_FUZZ_REPORT`` when set)."""
+    counts = config.stash.get(_FUZZ_COUNTS, None)
+    if not counts:
+        return
+    tiers = sorted({tier for tier, _ in counts})
+    report = {
+        t: {target: n for (tier, target), n in sorted(counts.items()) if tier == t} for t in tiers
+    }
+    terminalreporter.section("fuzz: generated inputs per target")
+    for tier, targets in report.items():
+        for target, n in targets.items():
+            terminalreporter.write_line(f"{tier:>6}  {target:<24} {n:>7}")
+        terminalreporter.write_line(f"{tier:>6}  {'total':<24} {sum(targets.values()):>7}")
+    path = os.environ.get("SONGNGU_FUZZ_REPORT")
+    if path:
+        Path(path).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

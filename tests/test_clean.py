@@ -65,12 +65,16 @@ def test_nfd_to_nfc() -> None:
 
 
 def test_nfc_fallback_outside_the_mark_ranges() -> None:
-    """Hangul jamo compose too: the whole-text fallback still gives NFC and a usable map."""
+    """Hangul jamo compose too: the word-by-word fallback still gives NFC and a usable map."""
     text = "xin chào \u1100\u1161 bạn"
     c = clean_text(text)
     assert c.text == "xin chào \uac00 bạn"
     assert c.chain.to_old(0) == 0 and c.chain.to_old(len(c.text), end=True) == len(text)
     assert c.counts["nfc"] >= 1
+    # the edit covers the changed word only (found by tests/test_fuzz.py: it used to span from
+    # the first to the last change, so one segment's offsets covered its neighbours)
+    assert c.span_to_old(len(c.text) - 3, len(c.text)) == (len(text) - 3, len(text))
+    assert c.span_to_old(9, 10) == (9, 11)
 
 
 @pytest.mark.parametrize(

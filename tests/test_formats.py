@@ -354,6 +354,22 @@ class TestTMX(FormatRoundTrip):
         ).encode()
         with pytest.raises(DataError) as e:
             list(self.fmt.read(io.BytesIO(evil), name="evil.tmx"))
+        assert str(e.value).startswith(
+            "evil.tmx: line 3: the DOCTYPE declares entity 'xxe'; entity declarations are refused"
+        )
+        assert "TOP-SECRET" not in str(e.value)
+
+    def test_entities_of_an_external_dtd_are_not_resolved(self, tmp_path: Path) -> None:
+        dtd = tmp_path / "evil.dtd"
+        dtd.write_text('<!ENTITY xxe "TOP-SECRET-CONTENT">')
+        evil = (
+            '<?xml version="1.0"?>\n'
+            f'<!DOCTYPE tmx SYSTEM "file://{dtd}">\n'
+            '<tmx version="1.4"><header srclang="vi"/><body>\n'
+            '<tu tuid="&xxe;"><tuv xml:lang="vi"><seg>a &xxe; b</seg></tuv></tu></body></tmx>'
+        ).encode()
+        with pytest.raises(DataError) as e:
+            list(self.fmt.read(io.BytesIO(evil), name="evil.tmx"))
         assert str(e.value).startswith("evil.tmx: line 4: entity reference &xxe; is not expanded")
         assert "TOP-SECRET" not in str(e.value)
 
@@ -364,7 +380,7 @@ class TestTMX(FormatRoundTrip):
             b'<tmx version="1.4"><body><tu><tuv xml:lang="vi"><seg>&b;</seg></tuv>'
             b'<tuv xml:lang="en"><seg>&x;</seg></tuv></tu></body></tmx>'
         )
-        with pytest.raises(DataError, match=r"^p\.tmx: line 1: entity reference &b; is not"):
+        with pytest.raises(DataError, match=r"^p\.tmx: line 1: the DOCTYPE declares entity 'x'"):
             list(self.fmt.read(io.BytesIO(evil), name="p.tmx"))
 
     def test_reserved_extra_keys_not_written(self) -> None:

@@ -41,6 +41,29 @@ ALL_FIELDS: frozenset[str] = frozenset(
 )
 
 
+#: The largest ``para``/``sent``/``start``/``end`` a file may give: the store keeps them as
+#: SQLite INTEGERs (64-bit signed), and positions are never negative.
+MAX_INT = 2**63 - 1
+
+
+def check_range(value: int | str, what: str, where: str) -> int:
+    """``value`` (an int, or the digits of one) if it lies in ``0..MAX_INT``; else a
+    :class:`DataError` that names ``what`` (e.g. ``column 'para'``) and ``where`` (file, line)."""
+    number = value
+    if isinstance(number, str):
+        try:
+            number = int(number)
+        except ValueError:  # more digits than int() converts (4300)
+            number = MAX_INT + 1
+    if not 0 <= number <= MAX_INT:
+        shown = value[:40] if isinstance(value, str) else str(value)[:40]
+        raise DataError(
+            f"{where}: {what} must be a whole number from 0 to {MAX_INT}, got {shown}"
+            f"{'...' if len(shown) == 40 else ''}"
+        )
+    return number
+
+
 @dataclass
 class WriteStats:
     """What a write did: pairs written and XML-forbidden characters removed (TMX only)."""

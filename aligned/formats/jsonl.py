@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, ClassVar, TextIO
 
-from aligned.formats.base import ALL_FIELDS, Format, WriteStats, read_lines
+from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range, read_lines
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
+
+# A "\ud800" escape decodes to a lone surrogate: no character, and no UTF-8 store or file
+# can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JSONLFormat(Format):
@@ -61,9 +66,15 @@ class JSONLFormat(Format):
                 continue
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError as e:
+            except (ValueError, RecursionError) as e:
+                if isinstance(e, json.JSONDecodeError):
+                    reason = f"{e.msg} at column {e.colno}"
+                elif isinstance(e, RecursionError):
+                    reason = "nested too deep"
+                else:  # a number of more digits than int() converts
+                    reason = str(e).split(";")[0]
                 raise DataError(
-                    f"{name}: line {lineno}: not valid JSON ({e.msg} at column {e.colno}); "
+                    f"{name}: line {lineno}: not valid JSON ({reason}); "
                     "each line must be one JSON object such as "
                     '{"vi": "Xin chào.", "en": "Hello."}'
                 ) from None
@@ -86,7 +97,18 @@ def _pair(obj: Any, name: str, lineno: int) -> AlignedPair:
         if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
             want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             raise DataError(f"{where}: key {key!r} must be {want}, got {json.dumps(v)[:80]}")
+        if isinstance(v, str):
+            no_surrogate(v, f"key {key!r}")
+        elif isinstance(v, int) and not isinstance(v, bool) and key != "score":
+            check_range(v, f"key {key!r}", where)
         return v
+
+    def no_surrogate(text: str, what: str) -> None:
+        if m := _SURROGATE.search(text):
+            raise DataError(
+                f"{where}: {what} holds a lone surrogate \\u{ord(m[0]):04x}, which is no "
+                "character; write the character itself or a valid surrogate pair"
+            )
 
     if "vi" not in obj and "source" not in obj:
         raise DataError(
@@ -98,10 +120,18 @@ def _pair(obj: Any, name: str, lineno: int) -> AlignedPair:
     flags = get("flags", (list,), [])
     if not all(isinstance(f, str) for f in flags):
         raise DataError(f"{where}: key 'flags' must be a list of strings, got {flags!r}"[:300])
+    for f in flags:
+        no_surrogate(f, "key 'flags'")
     extra = get("extra", (dict,), {})
     if not all(isinstance(v, str) for v in extra.values()):
         raise DataError(f"{where}: key 'extra' must map names to strings"[:300])
+    for k, v in extra.items():
+        no_surrogate(k + v, "key 'extra'")
     score = get("score", (int, float, type(None)), None)
+    try:
+        score = None if score is None else float(score)
+    except OverflowError:  # an integer beyond float's range
+        raise DataError(f"{where}: key 'score' is too large, got {str(score)[:40]}...") from None
     return AlignedPair(
         source=source,
         target=target,
@@ -112,7 +142,7 @@ def _pair(obj: Any, name: str, lineno: int) -> AlignedPair:
         end=get("end", (int, type(None)), None),
         flags=tuple(flags),
         signature=get("signature", (str,), ""),
-        score=None if score is None else float(score),
+        score=score,
         reviewed=get("reviewed", (bool,), False),
         extra=extra,
     )

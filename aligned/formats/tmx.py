@@ -16,7 +16,8 @@ or ``etree.tostring`` per pair, is 2.5x slower; lxml's ``xf.element()`` API writ
 as ``ns0:lang`` with a redeclared xml namespace, which the DTD rejects.)
 
 The reader streams with ``iterparse`` and never loads a DTD, resolves an entity or touches the
-network (XXE-safe): an entity reference other than the five XML ones is a :class:`DataError`.
+network (XXE-safe): a DOCTYPE that declares entities, or an entity reference other than the
+five XML ones, is a :class:`DataError`.
 From files of other tools it needs only ``<tu>``/``<tuv xml:lang>``/``<seg>`` (``lang=`` of
 TMX 1.1 works too). The Vietnamese side is the ``tuv`` whose language is ``vi``/``vi-*`` (else
 the header's ``srclang``); the English side is another ``tuv``, preferring ``en``/``en-*``;
@@ -36,7 +37,7 @@ from typing import Any, BinaryIO, ClassVar, TextIO
 from lxml import etree
 
 from aligned import __version__
-from aligned.formats.base import ALL_FIELDS, Format, WriteStats
+from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
 
@@ -191,6 +192,7 @@ class TMXFormat(Format):
                 if event == "start":
                     if not root_seen:
                         root_seen = True
+                        _refuse_entities(el, name)
                         if el.tag != "tmx":
                             raise DataError(
                                 f"{name}: line {el.sourceline}: not a TMX file (the root element "
@@ -217,6 +219,21 @@ class TMXFormat(Format):
             ) from None
         if not root_seen:
             raise DataError(f"{name}: empty file, no <tmx> element; give a TMX file")
+
+
+def _refuse_entities(root: Any, name: str) -> None:
+    """DataError if the DOCTYPE declares entities: libxml2 would expand an internal one in
+    attribute values (billion laughs is only cut off by its amplification limit). TMX files
+    declare none; an external DTD is never loaded, so its entities stay unknown."""
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is None:
+        return
+    for entity in dtd.iterentities():
+        raise DataError(
+            f"{name}: line {root.sourceline}: the DOCTYPE declares entity {entity.name!r}; "
+            "entity declarations are refused for safety (no entity is expanded or fetched); "
+            "remove them and write the characters themselves"
+        )
 
 
 class _Utf8Reader:
@@ -253,12 +270,14 @@ def _text(el: Any, name: str) -> str:
 
 
 def _int(value: str, type_: str, line: int, name: str) -> int:
+    what, where = f"<prop type={type_!r}>", f"{name}: line {line}"
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise DataError(
-            f"{name}: line {line}: <prop type={type_!r}> must be a whole number, got {value!r}"
-        ) from None
+        if value.strip().isdecimal():  # more digits than int() converts: out of range
+            return check_range(value.strip(), what, where)
+        raise DataError(f"{where}: {what} must be a whole number, got {value[:80]!r}") from None
+    return check_range(number, what, where)
 
 
 def _tu(tu: Any, srclang: str, name: str) -> AlignedPair:
@@ -317,7 +336,10 @@ def _tu(tu: Any, srclang: str, name: str) -> AlignedPair:
     if "doc" not in fields and "para" not in fields and "sent" not in fields:
         m = _TUID.match(tu.get("tuid", ""))
         if m:
-            fields.update(doc=m.group(1), para=int(m.group(2)), sent=int(m.group(3)))
+            where = f"{name}: line {tu.sourceline}"
+            para = check_range(m.group(2), "the para of tuid", where)
+            sent = check_range(m.group(3), "the sent of tuid", where)
+            fields.update(doc=m.group(1), para=para, sent=sent)
     return AlignedPair(
         source=tuvs[src][1], target=target, flags=tuple(flags), extra=extra, **fields
     )

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, ClassVar, TextIO
 
-from aligned.formats.base import Format, WriteStats, read_lines
+from aligned.formats.base import Format, WriteStats, check_range, read_lines
 from aligned.pairs import AlignedPair
 from corpus.errors import ConfigError, DataError
 
@@ -181,12 +181,16 @@ def _int(row: dict[str, str], key: str, name: str, lineno: int) -> int | None:
     v = row.get(key, "")
     if v == "":
         return None
+    what, where = f"column {key!r}", f"{name}: line {lineno}"
     try:
-        return int(v)
+        number = int(v)
     except ValueError:
+        if v.strip().isdecimal():  # more digits than int() converts: out of range
+            return check_range(v.strip(), what, where)
         raise DataError(
-            f"{name}: line {lineno}: column {key!r} must be a whole number or empty, got {v!r}"
+            f"{where}: {what} must be a whole number or empty, got {v[:80]!r}"
         ) from None
+    return check_range(number, what, where)
 
 
 def _pair(row: dict[str, str], name: str, lineno: int) -> AlignedPair:
@@ -196,7 +200,10 @@ def _pair(row: dict[str, str], name: str, lineno: int) -> AlignedPair:
     if "id" in row and not ({"doc", "para", "sent"} & row.keys()):
         m = _ID_RE.match(unescape(row["id"]))
         if m:
-            doc, para, sent = m.group(1), int(m.group(2)), int(m.group(3))
+            where = f"{name}: line {lineno}"
+            doc = m.group(1)
+            para = check_range(m.group(2), "the para of column 'id'", where)
+            sent = check_range(m.group(3), "the sent of column 'id'", where)
     score: float | None = None
     if row.get("score", ""):
         try:
