@@ -14,7 +14,7 @@ MODEL  ?= Helsinki-NLP/opus-mt-vi-en
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e ".[mt,dev]"
+	$(BIN)/python -m pip install -q -e ".[mt,ray,dev]"
 	touch $@
 
 # The main job: the sample articles -> $(OUT)/ (store + TMX/TSV/Moses/JSONL exports).

@@ -39,6 +39,7 @@ exit codes:
   3   a quality gate (--fail-under/--fail-over of `songngu score`) was missed
   65  data error (undecodable, binary, empty or malformed input)
   69  model unavailable (not downloaded, offline, cannot be loaded)
+  74  an output file could not be written (disk full, file too large); the old one is kept
   130 interrupted
 
 Data goes to stdout, progress and messages to stderr; '-' means stdin/stdout.

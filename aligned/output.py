@@ -1,12 +1,16 @@
 """Safe output files: write to a temp file beside the target, then rename.
 
 An interrupted or failed write never leaves a half-written file where a good one was, and an
-existing output is not replaced unless the user said ``--force``.
+existing output is not replaced unless the user said ``--force``. A write that fails (disk full,
+file over the size limit, I/O error) removes its temp file and raises :class:`OutputError`
+(exit 74) naming the file and saying the previous one is kept; a process killed mid-write leaves
+only a ``.NAME.*.tmp`` file beside the target, which ``songngu run`` removes when it resumes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -14,7 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from corpus.errors import OutputExistsError
+from aligned.faults import crash_point
+from corpus.errors import OutputError, OutputExistsError
+
+# errno of a write that found no room: (what happened, what to do).
+_NO_ROOM: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("the disk is full", "free some space and run the command again"),
+    errno.EDQUOT: ("the disk quota is exceeded", "free some space and run the command again"),
+    errno.EFBIG: (
+        "the file is too large (over this process's file-size limit, see `ulimit -f`)",
+        "raise the limit or write elsewhere and run the command again",
+    ),
+}
 
 
 def _default_mode() -> int:
@@ -32,24 +47,65 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
         )
 
 
+def write_error(target: Path, exc: OSError) -> OutputError:
+    """The one-line error for ``exc`` while writing ``target`` (its temp file already removed)."""
+    reason, fix = _NO_ROOM.get(
+        exc.errno or 0,
+        (
+            (exc.strerror or str(exc)).lower(),
+            "check that the directory is writable and run the command again",
+        ),
+    )
+    kept = (
+        f"the previous {target.name} is kept unchanged"
+        if target.exists()
+        else f"no {target.name} was written"
+    )
+    return OutputError(f"cannot write {str(target)!r}: {reason}; {kept}. To fix: {fix}")
+
+
+def _text_file(fd: int) -> TextIO:
+    """The temp file's text stream (a seam for tests that make writes fail)."""
+    return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+
 @contextlib.contextmanager
 def open_output(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[TextIO]:
-    """Open ``path`` for writing text atomically; ``"-"`` is stdout."""
+    """Open ``path`` for writing text atomically; ``"-"`` is stdout.
+
+    A write to the file that fails for lack of room (disk full, quota, file-size limit), or a
+    failure of this function's own create/sync/rename, raises :class:`OutputError` after the
+    temp file is removed; ``path`` is then as it was before.
+    """
     if str(path) == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
     target = Path(path)
     check_output(target, force=force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise write_error(target, exc) from None
+    in_body = False  # an OSError the caller's code raises is its own, unless it is "no room"
+    try:
+        with _text_file(fd) as fh:
+            crash_point("output.open")
+            in_body = True
             yield fh
+            in_body = False
             fh.flush()
             os.fsync(fh.fileno())
+        crash_point("output.rename")
         os.chmod(tmp, _default_mode())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if in_body and exc.errno not in _NO_ROOM:
+            raise
+        raise write_error(target, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

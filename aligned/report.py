@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
+from aligned.faults import crash_point
 from aligned.store import Store
 from corpus.errors import ConfigError
 
@@ -390,6 +391,7 @@ def render_report(
         else {"token": review["token"], "api": review["api"], "signature": data.systems[0]},
     }
     template = _environment().get_template(TEMPLATE)
+    crash_point("report.render")
     return template.render(
         data=data,
         store_name=store.path.name,

@@ -18,22 +18,30 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aligned.checks import check_store
-from aligned.store import Store, open_store, sqlite_errors
+from aligned.faults import crash_point
+from aligned.store import PendingText, Store, open_store, sqlite_errors
 from corpus.errors import ConfigError, ModelError
 from corpus.flags import DROP_BY_DEFAULT
 from corpus.model import Document
-from translate.types import Translator
+from translate.types import Hypothesis, Translator
 
 STORE_NAME = "corpus.sqlite"
 EXPORT_STEM = "corpus"
 REPORT_NAME = "report.html"
 DEFAULT_COMMIT_EVERY = 256  # ~4 s of CPU translation: at most that is redone after a kill
 SLOW_BATCH_ENV = "SONGNGU_TEST_SLOW_BATCH"
+
+# A chunk of pending texts and their hypotheses (same order), stored in one transaction.
+Chunk = tuple[Sequence[PendingText], Sequence[Hypothesis]]
+# Turns the pending texts into translated chunks, in any order, each text exactly once.
+TranslateChunks = Callable[[Sequence[PendingText]], Iterator[Chunk]]
+# Builds a TranslateChunks for a loaded translator and a chunk size (see aligned.distributed).
+ChunkEngine = Callable[[Translator, int], TranslateChunks]
 
 
 @dataclass(slots=True)
@@ -67,12 +75,15 @@ def run_corpus(
     drop: frozenset[str] = DROP_BY_DEFAULT,
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
+    engine: ChunkEngine | None = None,
 ) -> RunResult:
     """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
 
     ``load`` returns the translator; it is called after the documents are stored, so a
     missing model (``ModelError``) still leaves the segments in the store for the next run.
     Segments flagged with any of ``drop`` are stored but neither translated nor exported.
+    ``engine`` translates the pending texts somewhere else (``aligned.distributed``: Ray);
+    by default this process translates them with the loaded translator.
     """
     if commit_every < 1:
         raise ConfigError(f"--commit-every must be at least 1, got {commit_every}")
@@ -101,7 +112,12 @@ def run_corpus(
         signature = str(sig)
         store.use_system(signature, sig.as_dict())
         translated, cached = translate_pending(
-            store, translator, drop=drop, commit_every=commit_every, progress=progress
+            store,
+            translator,
+            drop=drop,
+            commit_every=commit_every,
+            progress=progress,
+            chunks=engine(translator, commit_every) if engine is not None else None,
         )
         check_counts = check_store(store.db, signature)  # reference-free flags, into scores
         flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
@@ -127,6 +143,17 @@ def run_corpus(
     return result
 
 
+def local_chunks(translator: Translator, commit_every: int) -> TranslateChunks:
+    """Translate pending texts in this process, ``commit_every`` texts at a time, in order."""
+
+    def chunks(pending: Sequence[PendingText]) -> Iterator[Chunk]:
+        for i in range(0, len(pending), commit_every):
+            chunk = pending[i : i + commit_every]
+            yield chunk, translator.translate([p.text for p in chunk])
+
+    return chunks
+
+
 def translate_pending(
     store: Store,
     translator: Translator,
@@ -134,11 +161,13 @@ def translate_pending(
     drop: frozenset[str] = DROP_BY_DEFAULT,
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
+    chunks: TranslateChunks | None = None,
 ) -> tuple[int, int]:
     """Translate the segments still missing under the translator's signature.
 
     Returns (segments translated by the model, segments already stored or filled from the
-    translation memory). Each batch of ``commit_every`` texts is one transaction.
+    translation memory). Each chunk of texts ``chunks`` yields (default: ``local_chunks``,
+    ``commit_every`` texts each) is stored in one transaction.
     """
     signature = str(translator.signature)
     eligible = sum(1 for s in store.segments() if not drop.intersection(s.flags))
@@ -147,6 +176,8 @@ def translate_pending(
     total = sum(len(p.segments) for p in pending)
     cached = eligible - total
     delay = _slow_batch_delay()
+    if chunks is None:
+        chunks = local_chunks(translator, commit_every)
     bar = None
     if progress and total:
         from tqdm import tqdm
@@ -154,10 +185,10 @@ def translate_pending(
         bar = tqdm(total=total, unit="seg", desc="translating", leave=False)
     translated = 0
     try:
-        for i in range(0, len(pending), commit_every):
-            chunk = pending[i : i + commit_every]
-            hyps = translator.translate([p.text for p in chunk])
+        for chunk, hyps in chunks(pending) if pending else ():
+            crash_point("run.batch")
             written = store.add_translations(signature, list(zip(chunk, hyps, strict=True)))
+            crash_point("run.committed")
             translated += written
             if bar is not None:
                 bar.update(written)

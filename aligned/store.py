@@ -40,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from aligned.faults import crash_point
 from aligned.pairs import AlignedPair
 from corpus.errors import ConfigError, DataError, SongnguError
 from corpus.model import Document, Segment
@@ -305,6 +306,7 @@ class Store:
                 )
             with self._transaction():
                 step(self.db)
+                crash_point("store.migrate")
                 version += 1
                 self.db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
@@ -331,6 +333,7 @@ class Store:
                 else:
                     self._replace_document(doc, digest)
                     changed.append(doc.id)
+                crash_point("store.document")
         return AddResult(tuple(added), tuple(changed), tuple(unchanged))
 
     def _insert_document(self, doc: Document, digest: str) -> None:
@@ -538,6 +541,7 @@ class Store:
                         ),
                     )
                     written += 1
+                crash_point("store.translation")
         return written
 
     def translations(self, signature: str | None = None) -> list[tuple[str, str, str]]:

@@ -36,9 +36,17 @@ class OutputExistsError(ConfigError):
     """An output file exists and ``--force`` was not given."""
 
 
+class OutputError(SongnguError):
+    """An output file could not be written (disk full, file too large, I/O error); the file
+    it would have replaced is kept as it was."""
+
+    exit_code = 74  # EX_IOERR (sysexits.h)
+
+
 EXIT_OK = 0
 EXIT_ERROR = SongnguError.exit_code
 EXIT_USAGE = ConfigError.exit_code
 EXIT_DATA = DataError.exit_code
 EXIT_MODEL = ModelError.exit_code
+EXIT_OUTPUT = OutputError.exit_code
 EXIT_INTERRUPTED = 130

@@ -208,7 +208,9 @@ def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(
     assert all(bleu[t] < 50.0 for t in (*SENTENCES[3:], "Tôi đi học."))
 
     def order() -> list[str]:
-        return page.locator("#rows tr.row .src").all_inner_texts()
+        # textContent: innerText is empty for rows Chromium has not laid out yet
+        # (content-visibility: auto), which happens right after a sort moves them.
+        return page.locator("#rows tr.row .src").all_text_contents()
 
     page.locator("th[data-sort='bleu']").click()  # ascending
     assert [bleu[t] for t in order()] == sorted(bleu[t] for t in SENTENCES)

@@ -14,8 +14,8 @@ from aligned.commands._common import (
     read_documents,
     warn,
 )
-from aligned.runner import DEFAULT_COMMIT_EVERY, RunResult, run_corpus
-from corpus.errors import EXIT_DATA, EXIT_OK, DataError
+from aligned.runner import DEFAULT_COMMIT_EVERY, ChunkEngine, RunResult, run_corpus
+from corpus.errors import EXIT_DATA, EXIT_OK, ConfigError, DataError
 from corpus.pipeline import parse_flag_list, process_documents
 from translate.types import Translator
 
@@ -62,12 +62,54 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="texts translated per committed batch (default: %(default)s); at most one batch "
         "is lost when a run is killed",
     )
+    e = p.add_argument_group("engine")
+    e.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="'local': translate in this process (default); 'ray': Ray Data batch inference, "
+        "one model per actor, on a local Ray instance or the cluster --address names. The "
+        "store, resume and exports are the same either way",
+    )
+    e.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: 'auto' (a node of a running cluster, after `ray start`) or "
+        "ray://HEAD:10001; default: start Ray on this machine for this run",
+    )
+    e.add_argument(
+        "--actors",
+        type=int,
+        metavar="N",
+        help="with --engine ray: model replicas (default: one per GPU if the cluster has "
+        "GPUs, else one per node); CPU actors share the cluster's CPUs equally",
+    )
     p.set_defaults(func=run)
+
+
+def ray_engine(args: argparse.Namespace) -> ChunkEngine:
+    """The Ray engine for the model options (imports Ray only when it runs)."""
+    from aligned.distributed import ModelSpec, RayEngine
+
+    spec = ModelSpec(
+        model=args.model,
+        revision=args.revision,
+        backend=args.backend,
+        precision=args.precision,
+        beam=args.beam,
+        max_length=args.max_length,
+        batch_tokens=args.batch_tokens,
+        device=args.device,
+        threads=args.threads,
+    )
+    return RayEngine(spec, address=args.address, actors=args.actors)
 
 
 def run(args: argparse.Namespace) -> int:
     drop = parse_flag_list(args.drop)
     check_model_options(args)
+    if args.engine != "ray" and (args.address or args.actors):
+        raise ConfigError("--address and --actors need --engine ray")
     options = pipeline_options(args)
     raws, failures = read_documents(args)
     if not raws:
@@ -87,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         drop=drop,
         commit_every=args.commit_every,
         progress=not args.quiet and sys.stderr.isatty(),
+        engine=ray_engine(args) if args.engine == "ray" else None,
     )
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from aligned.faults import crash_every
 from aligned.formats.base import ALL_FIELDS, Format, PairedFormat, WriteStats, read_lines
 from aligned.formats.jsonl import JSONLFormat
 from aligned.formats.moses import MosesFormat
@@ -76,6 +77,7 @@ def write_path(
 ) -> WriteStats:
     """Write ``pairs`` to ``path`` atomically (``-`` = stdout); Moses writes ``path``'s
     ``.vi`` and ``.en`` files, both or neither."""
+    pairs = crash_every(pairs, f"export.{fmt.name}")  # the identity unless a test hook is on
     if isinstance(fmt, PairedFormat):
         if str(path) == "-":
             raise ConfigError(
