@@ -20,24 +20,14 @@ from aligned.cli import main
 from aligned.distributed import ModelSpec, RayEngine, TranslateBatch, _hypothesis
 from aligned.store import open_store
 from corpus.errors import ConfigError, ModelError
+from tests.test_run import EXPORTS, FAST, SEEDS, _run
 from tests.tinymodels import TRAINED_PAIRS
 
 ray = pytest.importorskip("ray", reason="--engine ray needs songngu[ray] (installed by make)")
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "examples" / "news"
-EXPORTS = ["corpus.tmx", "corpus.tsv", "corpus.vi", "corpus.en", "corpus.jsonl", "report.html"]
-FAST = ["--beam", "1", "--max-length", "32", "--threads", "1", "--commit-every", "16"]
 RAY2 = ["--engine", "ray", "--actors", "2"]
 
 pytestmark = pytest.mark.slow
-
-
-def _run(args: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["run", *args])
-    return code, err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from corpus.clean import CleanOptions
 from corpus.errors import ConfigError
@@ -191,19 +191,26 @@ def read_documents(args: argparse.Namespace) -> tuple[list[RawDocument], int]:
     return raws, failures
 
 
+MODEL_OPTIONS = (
+    "model",
+    "revision",
+    "backend",
+    "precision",
+    "beam",
+    "max_length",
+    "batch_tokens",
+    "device",
+    "threads",
+)
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The model options as ``translate.engine.load_translator`` keywords."""
+    return {name: getattr(args, name) for name in MODEL_OPTIONS}
+
+
 def load_translator_from_args(args: argparse.Namespace, *, progress: bool = False) -> Translator:
     """The model the model options name (imports the model stack only now)."""
     from translate.engine import load_translator
 
-    return load_translator(
-        args.model,
-        revision=args.revision,
-        backend=args.backend,
-        precision=args.precision,
-        beam=args.beam,
-        max_length=args.max_length,
-        batch_tokens=args.batch_tokens,
-        device=args.device,
-        threads=args.threads,
-        progress=progress,
-    )
+    return load_translator(**model_options(args), progress=progress)

@@ -10,6 +10,7 @@ from aligned.commands._common import (
     add_model_options,
     check_model_options,
     load_translator_from_args,
+    model_options,
     pipeline_options,
     read_documents,
     warn,
@@ -91,17 +92,7 @@ def ray_engine(args: argparse.Namespace) -> ChunkEngine:
     """The Ray engine for the model options (imports Ray only when it runs)."""
     from aligned.distributed import ModelSpec, RayEngine
 
-    spec = ModelSpec(
-        model=args.model,
-        revision=args.revision,
-        backend=args.backend,
-        precision=args.precision,
-        beam=args.beam,
-        max_length=args.max_length,
-        batch_tokens=args.batch_tokens,
-        device=args.device,
-        threads=args.threads,
-    )
+    spec = ModelSpec(**model_options(args))
     return RayEngine(spec, address=args.address, actors=args.actors)
 
 
