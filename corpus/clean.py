@@ -90,10 +90,12 @@ _INVISIBLES = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f
 # Latin/Vietnamese diacritics; anything else still not NFC afterwards takes the fallback.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _NFC_CHUNK = re.compile(f"\\S?[{_MARKS}]+")
-# The fallback's chunks: NFC never composes or reorders across whitespace (no canonical
-# decomposition holds a whitespace character but the singletons U+2000/U+2001), so NFC run by run
-# is NFC of the whole text, and an edit never spans two words, sentences or paragraphs.
-_NFC_RUN = re.compile(r"\S+|\s+")
+# The fallback's chunks: maximal runs of non-ASCII characters, with the printable ASCII before
+# them (a possible base). ASCII characters are starters and no canonical decomposition has one
+# after its first character, so NFC never composes or reorders across an ASCII character: NFC run
+# by run is NFC of the whole text, and an edit never spans a word's ASCII letters, punctuation
+# or spaces (where segment boundaries fall).
+_NFC_RUN = re.compile(r"[\x21-\x7e]?[^\x00-\x7f]+")
 
 # 4. look-alike letters
 _LOOKALIKE_MAP = {"\u00d0": "\u0110", "\u00f0": "\u0111"}
@@ -214,7 +216,7 @@ def _nfc(text: str) -> tuple[str, OffsetMap, int]:
     new, omap, n = substitute(text, _NFC_CHUNK, lambda m: unicodedata.normalize("NFC", m[0]))
     if unicodedata.is_normalized("NFC", new):
         return new, omap, n
-    # Rare scripts (Hangul jamo, Indic two-part vowels): one coarser edit per changed word.
+    # Rare scripts (Hangul jamo, Indic two-part vowels): one coarser edit per non-ASCII run.
     # Mapping from the original keeps the chain simple: the chunk map is dropped.
     final, omap, n = substitute(text, _NFC_RUN, lambda m: unicodedata.normalize("NFC", m[0]))
     return final, omap, max(n, 1)

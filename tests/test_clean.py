@@ -65,7 +65,7 @@ def test_nfd_to_nfc() -> None:
 
 
 def test_nfc_fallback_outside_the_mark_ranges() -> None:
-    """Hangul jamo compose too: the word-by-word fallback still gives NFC and a usable map."""
+    """Hangul jamo compose too: the run-by-run fallback still gives NFC and a usable map."""
     text = "xin chào \u1100\u1161 bạn"
     c = clean_text(text)
     assert c.text == "xin chào \uac00 bạn"
@@ -75,6 +75,11 @@ def test_nfc_fallback_outside_the_mark_ranges() -> None:
     # the first to the last change, so one segment's offsets covered its neighbours)
     assert c.span_to_old(len(c.text) - 3, len(c.text)) == (len(text) - 3, len(text))
     assert c.span_to_old(9, 10) == (9, 11)
+    # ... and within a word, only the non-ASCII run: "Nội." after the jamo maps exactly
+    c = clean_text("\u1100\u1161Nội.Hà")
+    assert c.text == "\uac00Nội. Hà"
+    assert c.span_to_old(1, 5) == (2, 6)
+    assert c.span_to_old(0, 1) == (0, 2)
 
 
 @pytest.mark.parametrize(
