@@ -64,6 +64,18 @@ def check_range(value: int | str, what: str, where: str) -> int:
     return number
 
 
+def parse_position(text: str, what: str, where: str, *, expected: str = "a whole number") -> int:
+    """The number ``text`` gives, checked by :func:`check_range`; a :class:`DataError` saying it
+    must be ``expected`` when it is no whole number."""
+    try:
+        number = int(text)
+    except ValueError:
+        if text.strip().isdecimal():  # more digits than int() converts: out of range
+            return check_range(text.strip(), what, where)
+        raise DataError(f"{where}: {what} must be {expected}, got {text[:80]!r}") from None
+    return check_range(number, what, where)
+
+
 @dataclass
 class WriteStats:
     """What a write did: pairs written and XML-forbidden characters removed (TMX only)."""

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO, ClassVar, TextIO
 from lxml import etree
 
 from aligned import __version__
-from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range
+from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range, parse_position
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
 
@@ -270,14 +270,7 @@ def _text(el: Any, name: str) -> str:
 
 
 def _int(value: str, type_: str, line: int, name: str) -> int:
-    what, where = f"<prop type={type_!r}>", f"{name}: line {line}"
-    try:
-        number = int(value)
-    except ValueError:
-        if value.strip().isdecimal():  # more digits than int() converts: out of range
-            return check_range(value.strip(), what, where)
-        raise DataError(f"{where}: {what} must be a whole number, got {value[:80]!r}") from None
-    return check_range(number, what, where)
+    return parse_position(value, f"<prop type={type_!r}>", f"{name}: line {line}")
 
 
 def _tu(tu: Any, srclang: str, name: str) -> AlignedPair:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, ClassVar, TextIO
 
-from aligned.formats.base import Format, WriteStats, check_range, read_lines
+from aligned.formats.base import Format, WriteStats, check_range, parse_position, read_lines
 from aligned.pairs import AlignedPair
 from corpus.errors import ConfigError, DataError
 
@@ -181,16 +181,9 @@ def _int(row: dict[str, str], key: str, name: str, lineno: int) -> int | None:
     v = row.get(key, "")
     if v == "":
         return None
-    what, where = f"column {key!r}", f"{name}: line {lineno}"
-    try:
-        number = int(v)
-    except ValueError:
-        if v.strip().isdecimal():  # more digits than int() converts: out of range
-            return check_range(v.strip(), what, where)
-        raise DataError(
-            f"{where}: {what} must be a whole number or empty, got {v[:80]!r}"
-        ) from None
-    return check_range(number, what, where)
+    return parse_position(
+        v, f"column {key!r}", f"{name}: line {lineno}", expected="a whole number or empty"
+    )
 
 
 def _pair(row: dict[str, str], name: str, lineno: int) -> AlignedPair:
