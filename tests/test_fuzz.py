@@ -651,6 +651,21 @@ def read_outcome(
     return pairs
 
 
+def read_and_import(
+    work: Path, data: bytes, fmt: str
+) -> tuple[list[AlignedPair] | DataError, DataError | None]:
+    """Write ``data`` as a ``fmt`` file, read it and `songngu import` it; a file the reader
+    refuses must be refused by the import too."""
+    path = fresh(work, f".{fmt}")
+    path.write_bytes(data)
+    pairs = read_outcome(path, fmt, (str(path),))
+    imported = import_checked(work, path, fmt)
+    event(f"import: {'DataError' if imported else 'ok'}")
+    if isinstance(pairs, DataError):
+        assert imported is not None, "import took a file that read_path refuses"
+    return pairs, imported
+
+
 def xml_escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
@@ -819,14 +834,8 @@ def check_tmx(work: Path, tmx: Tmx, mutation: Callable[[bytes], bytes] | None) -
     data = xml.encode("utf-8")
     if mutation is not None:
         data = mutation(data)
-    path = fresh(work, ".tmx")
-    path.write_bytes(data)
-    pairs = read_outcome(path, "tmx", (str(path),))
-    imported = import_checked(work, path, "tmx")
-    event(f"import: {'DataError' if imported else 'ok'}")
-    if isinstance(pairs, DataError):
-        assert imported is not None, "import took a file that read_path refuses"
-    else:
+    pairs, imported = read_and_import(work, data, "tmx")
+    if not isinstance(pairs, DataError):
         for p in pairs:  # nothing fetched, no entity expanded
             fields = [p.source, p.target, p.doc, p.signature, *p.flags, *p.extra, *p.extra.values()]
             assert not any(SECRET in f or LOL in f for f in fields), p
@@ -953,13 +962,7 @@ def test_import_tsv(tier: Tier, work: Path) -> None:
         data = table.text.encode("utf-8")
         if mutation is not None:
             data = mutation(data)
-        path = fresh(work, ".tsv")
-        path.write_bytes(data)
-        pairs = read_outcome(path, "tsv", (str(path),))
-        imported = import_checked(work, path, "tsv")
-        event(f"import: {'DataError' if imported else 'ok'}")
-        if isinstance(pairs, DataError):
-            assert imported is not None, "import took a file that read_path refuses"
+        pairs, _ = read_and_import(work, data, "tsv")
         event(f"generated: mutated={mutation is not None} ok={table.ok}")
         if mutation is None:
             if table.ok:
@@ -1072,13 +1075,7 @@ def test_import_jsonl(tier: Tier, work: Path) -> None:
         data = "".join(f"{line}\n" for line, _, _ in lines).encode("utf-8")
         if mutation is not None:
             data = mutation(data)
-        path = fresh(work, ".jsonl")
-        path.write_bytes(data)
-        pairs = read_outcome(path, "jsonl", (str(path),))
-        imported = import_checked(work, path, "jsonl")
-        event(f"import: {'DataError' if imported else 'ok'}")
-        if isinstance(pairs, DataError):
-            assert imported is not None, "import took a file that read_path refuses"
+        pairs, _ = read_and_import(work, data, "jsonl")
         event(f"generated: mutated={mutation is not None} ok={all(ok for _, ok, _ in lines)}")
         if mutation is None:
             bad = next((n for n, (_, ok, _) in enumerate(lines, start=1) if not ok), None)
