@@ -222,11 +222,11 @@ class RayEngine:
             began = time.perf_counter()
             try:
                 for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-                    now = time.perf_counter() - began
-                    self.plan.setdefault("first_result_s", now)
-                    self.plan["last_result_s"] = now
-                    self.plan["texts"] = self.plan.get("texts", 0) + len(batch["key"])
-                    self.plan["first_texts"] = self.plan.get("first_texts", len(batch["key"]))
+                    now, texts = time.perf_counter() - began, len(batch["key"])
+                    plan.setdefault("first_result_s", now)
+                    plan.setdefault("first_texts", texts)
+                    plan["last_result_s"] = now
+                    plan["texts"] = plan.get("texts", 0) + texts
                     rows = [
                         {name: batch[name][i] for name in batch} for i in range(len(batch["key"]))
                     ]
