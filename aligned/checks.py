@@ -8,31 +8,26 @@ upper bound on its false-positive rate, since those outputs are mostly fine.
 
 A flag is a hint for review, never a verdict; nothing is dropped because of one. In a store
 they are rows of ``scores`` with ``metric = 'check:<name>'`` (flagged segments only).
+
+Each check is a pure function of (source, output, split parts) registered in :data:`REGISTRY`;
+:func:`check_store` runs them over a store through its methods (no SQL here).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
-import sqlite3
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-CHECKS = (
-    "empty",
-    "copy",
-    "vietnamese-left",
-    "numbers",
-    "length-ratio",
-    "repetition",
-    "split",
-    "brackets",
-)
+from corpus.errors import ConfigError
+
+if TYPE_CHECKING:  # only for annotations: the checks themselves know nothing of storage
+    from aligned.store import Store, StoredFlag
 
 #: ``length-ratio`` bounds on log(len(output) / len(source)) in characters, for sources of at
 #: least :data:`LENGTH_MIN_CHARS` characters. Calibrated by ``benchmarks/checks.py`` (which
@@ -222,122 +217,178 @@ def unbalanced(text: str) -> list[str]:
 _SINGLE_QUOTE = re.compile(r"[‘’]|(?<!\w)'|'(?!\w)")
 
 
-def check_pair(source: str, target: str, *, split: int = 0) -> list[Flag]:
-    """Every check on one (source, output) pair; ``split`` = parts if the input was split."""
-    flags: list[Flag] = []
-    if not source.strip():
-        return flags
-    if not target.strip():
-        return [Flag("empty", 1.0, "no output")]
-    share = copy_share(source, target)
+# -- the checks: one function each, (source, output, split parts) -> Flag or None -------------
+# Each runs on a non-blank source and a non-blank output (check_pair handles blank ones).
+
+
+def check_empty(source: str, target: str, split: int = 0) -> Flag | None:
+    return Flag("empty", 1.0, "no output") if not target.strip() else None
+
+
+def check_copy(source: str, target: str, split: int = 0) -> Flag | None:
     if source.strip() == target.strip():
-        flags.append(Flag("copy", 1.0, "output is the source"))
-    elif share >= COPY_MIN_SHARE and len(_normalized_words(target)) >= COPY_MIN_WORDS:
-        flags.append(Flag("copy", round(share, 4), f"{share:.0%} of the words are the source's"))
+        return Flag("copy", 1.0, "output is the source")
+    share = copy_share(source, target)
+    if share >= COPY_MIN_SHARE and len(_normalized_words(target)) >= COPY_MIN_WORDS:
+        return Flag("copy", round(share, 4), f"{share:.0%} of the words are the source's")
+    return None
+
+
+def check_vietnamese_left(source: str, target: str, split: int = 0) -> Flag | None:
     vi = vietnamese_words(target)
-    if vi:
-        flags.append(Flag("vietnamese-left", float(len(vi)), " ".join(vi[:10])))
+    return Flag("vietnamese-left", float(len(vi)), " ".join(vi[:10])) if vi else None
+
+
+def check_numbers(source: str, target: str, split: int = 0) -> Flag | None:
     missing = missing_numbers(source, target)
-    if missing:
-        flags.append(Flag("numbers", float(len(missing)), " ".join(missing[:10])))
-    if len(source) >= LENGTH_MIN_CHARS:
-        ratio = math.log(len(target) / len(source))
-        if not LENGTH_RATIO_LOW <= ratio <= LENGTH_RATIO_HIGH:
-            flags.append(
-                Flag(
-                    "length-ratio",
-                    round(ratio, 4),
-                    f"output/source length {len(target)}/{len(source)} = {math.exp(ratio):.2f}",
-                )
-            )
-    rep, src_rep = max_repeat(target), max_repeat(source)
-    run, src_run = longest_punct_run(target), longest_punct_run(source)
-    if rep >= REPEAT_MIN and rep > src_rep:
-        flags.append(Flag("repetition", float(rep), f"an n-gram repeated {rep} times in a row"))
-    elif run > src_run:
-        flags.append(Flag("repetition", float(run), f"a run of {run} punctuation characters"))
-    if split > 1:
-        flags.append(Flag("split", float(split), f"input translated in {split} parts"))
+    return Flag("numbers", float(len(missing)), " ".join(missing[:10])) if missing else None
+
+
+def check_length_ratio(source: str, target: str, split: int = 0) -> Flag | None:
+    if len(source) < LENGTH_MIN_CHARS or not target:
+        return None
+    ratio = math.log(len(target) / len(source))
+    if LENGTH_RATIO_LOW <= ratio <= LENGTH_RATIO_HIGH:
+        return None
+    return Flag(
+        "length-ratio",
+        round(ratio, 4),
+        f"output/source length {len(target)}/{len(source)} = {math.exp(ratio):.2f}",
+    )
+
+
+def check_repetition(source: str, target: str, split: int = 0) -> Flag | None:
+    rep = max_repeat(target)
+    if rep >= REPEAT_MIN and rep > max_repeat(source):
+        return Flag("repetition", float(rep), f"an n-gram repeated {rep} times in a row")
+    run = longest_punct_run(target)
+    if run > longest_punct_run(source):
+        return Flag("repetition", float(run), f"a run of {run} punctuation characters")
+    return None
+
+
+def check_split(source: str, target: str, split: int = 0) -> Flag | None:
+    return Flag("split", float(split), f"input translated in {split} parts") if split > 1 else None
+
+
+def check_brackets(source: str, target: str, split: int = 0) -> Flag | None:
     bad = [b for b in unbalanced(target) if b not in unbalanced(source)]
     if _SINGLE_QUOTE.search(source):  # 'x' and ‘x’ often come out as "x": parity means nothing
         bad = [b for b in bad if b != '"']
-    if bad:
-        flags.append(Flag("brackets", float(len(bad)), " ".join(bad)))
+    return Flag("brackets", float(len(bad)), " ".join(bad)) if bad else None
+
+
+# -- the registry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A registered check: its name (the flag's), its function and one line of help."""
+
+    name: str
+    func: Callable[[str, str, int], Flag | None]
+    help: str
+
+
+#: Every check, in report order. Adding a check = one function above + one line here + tests;
+#: ``songngu check`` (help, ``--checks``), the store runner and the benchmark read this.
+REGISTRY: dict[str, Check] = {
+    c.name: c
+    for c in (
+        Check("empty", check_empty, "the output is empty"),
+        Check(
+            "copy", check_copy, "the output is the source, or ≥ 90% of its words are the source's"
+        ),
+        Check(
+            "vietnamese-left",
+            check_vietnamese_left,
+            "Vietnamese letters (đ, ư, ơ, ạ, ả, ấ...) left in the English",
+        ),
+        Check(
+            "numbers",
+            check_numbers,
+            "a number, date, percentage or amount of the source is not in the output "
+            "(1,5 = 1.5; 68.500.000 = 68,500,000 = 68.5 million; 18/4 = April 18)",
+        ),
+        Check(
+            "length-ratio",
+            check_length_ratio,
+            "output/source length outside the range of real systems' outputs",
+        ),
+        Check(
+            "repetition",
+            check_repetition,
+            "an n-gram repeated 3+ times in a row, or a punctuation run, not in the source",
+        ),
+        Check("split", check_split, "the input was too long for the model and translated in parts"),
+        Check(
+            "brackets",
+            check_brackets,
+            "brackets or double quotes unbalanced in the output but not in the source",
+        ),
+    )
+}
+CHECKS = tuple(REGISTRY)
+
+
+def check_pair(
+    source: str, target: str, *, split: int = 0, names: Iterable[str] = CHECKS
+) -> list[Flag]:
+    """The checks ``names`` (default: all) on one (source, output) pair, in registry order.
+
+    ``split`` = parts if the input was split. A blank source gets no flag; a blank output gets
+    only ``empty`` (the other checks measure an output that is not there).
+    """
+    wanted = set(names)
+    if not source.strip():
+        return []
+    if not target.strip():
+        return [Flag("empty", 1.0, "no output")] if "empty" in wanted else []
+    flags = []
+    for check in REGISTRY.values():
+        if check.name in wanted:
+            flag = check.func(source, target, split)
+            if flag is not None:
+                flags.append(flag)
     return flags
 
 
-# -- the store --------------------------------------------------------------------------------
+def unknown_checks(names: Iterable[str]) -> list[str]:
+    """The names that are not registered checks (for an error naming them)."""
+    return [n for n in names if n not in REGISTRY]
 
 
-def check_store(db: sqlite3.Connection, signature: str) -> dict[str, int]:
-    """Run every check on the translations of ``signature`` and store the flags.
+# -- running them over a store ----------------------------------------------------------------
 
-    Earlier check rows of that system are replaced (one transaction). Returns the number of
-    flagged segments per check (every check named, zeros included) and ``segments`` checked.
+
+def check_store(store: Store, signature: str, names: Iterable[str] = CHECKS) -> dict[str, int]:
+    """Run the checks ``names`` (default: all) on the translations of ``signature`` and store
+    the flags.
+
+    Earlier flags of those checks for that system are replaced (one transaction). Returns the
+    number of flagged segments per check (every check run is named, zeros included) and
+    ``segments`` checked.
     """
-    rows = db.execute(
-        "SELECT t.segment, t.source, t.text, t.parts * t.split FROM translations t "
-        "WHERE t.signature = ?",
-        (signature,),
-    ).fetchall()
-    found = [(seg, f) for seg, src, tgt, parts in rows for f in check_pair(src, tgt, split=parts)]
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute("DELETE FROM scores WHERE signature = ? AND metric LIKE 'check:%'", (signature,))
-        db.executemany(
-            "INSERT INTO scores (segment, signature, reference, metric, value, details, created) "
-            "VALUES (?, ?, NULL, ?, ?, ?, ?)",
-            [
-                (
-                    seg,
-                    signature,
-                    f"check:{f.name}",
-                    f.value,
-                    json.dumps({"detail": f.detail}, ensure_ascii=False),
-                    created,
-                )
-                for seg, f in found
-            ],
+    asked = tuple(names)
+    if unknown := unknown_checks(asked):
+        raise ConfigError(
+            f"unknown check {', '.join(map(repr, unknown))}; the checks are {', '.join(CHECKS)}"
         )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    counts = {name: 0 for name in CHECKS}
+    selected = [n for n in CHECKS if n in asked]
+    rows = store.stored_translations(signature)
+    found = [
+        (t.segment, f)
+        for t in rows
+        for f in check_pair(t.source, t.text, split=t.split, names=selected)
+    ]
+    every = len(selected) == len(CHECKS)
+    store.replace_check_flags(signature, found, None if every else selected)
+    counts = {name: 0 for name in selected}
     counts.update(Counter(f.name for _, f in found))
     counts["segments"] = len(rows)
     return counts
 
 
-@dataclass(frozen=True, slots=True)
-class StoredFlag:
-    """A stored flag with its segment's position and texts (for ``check --list``)."""
-
-    doc: str
-    para: int
-    sent: int
-    name: str
-    value: float
-    detail: str
-    source: str
-    target: str
-
-
-def stored_flags(
-    db: sqlite3.Connection, signature: str, names: Iterable[str] = CHECKS
-) -> list[StoredFlag]:
+def stored_flags(store: Store, signature: str, names: Iterable[str] = CHECKS) -> list[StoredFlag]:
     """Flags stored for ``signature``, in (doc, para, sent, check) order."""
-    wanted = {f"check:{n}" for n in names}
-    rows = db.execute(
-        "SELECT s.doc, s.para, s.sent, c.metric, c.value, c.details, t.source, t.text "
-        "FROM scores c JOIN segments s ON s.id = c.segment "
-        "JOIN translations t ON t.segment = s.id AND t.signature = c.signature "
-        "WHERE c.signature = ? AND c.metric LIKE 'check:%' ORDER BY s.doc, s.para, s.sent, c.id",
-        (signature,),
-    )
-    return [
-        StoredFlag(d, p, s, m[6:], v, json.loads(det).get("detail", ""), src, tgt)
-        for d, p, s, m, v, det, src, tgt in rows
-        if m in wanted
-    ]
+    return store.stored_flags(signature, names)

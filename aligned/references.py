@@ -23,11 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from aligned.align import align, split_sentences
-from aligned.store import Store
+from aligned.store import ReferenceRow, SegmentText, Store
 from corpus.errors import ConfigError, DataError
 
 DEFAULT_NAME = "ref"
@@ -55,17 +54,12 @@ class AttachResult:
     method: str = "lines"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 # -- reading (the API scores use) ---------------------------------------------------------------
 
 
 def reference_names(store: Store) -> list[str]:
     """Names of the references in the store, sorted."""
-    rows = store.db.execute("SELECT DISTINCT name FROM refs ORDER BY name")
-    return [str(r[0]) for r in rows]
+    return store.reference_names()
 
 
 def _resolve_name(store: Store, name: str | None) -> str:
@@ -94,20 +88,15 @@ def reference_groups(store: Store, name: str | None = None) -> list[ReferenceGro
     ``name=None`` means the only reference in the store (an error if there are several).
     """
     ref = _resolve_name(store, name)
-    rows = store.db.execute(
-        "SELECT r.segment, r.text, r.alignment, r.align_score FROM refs r "
-        "JOIN segments s ON s.id = r.segment WHERE r.name = ? ORDER BY s.doc, s.para, s.sent",
-        (ref,),
-    ).fetchall()
     groups: list[ReferenceGroup] = []
-    for seg, text, alignment, score in rows:
-        if str(alignment).endswith(CONTINUATION) and groups:
+    for row in store.reference_rows(ref):
+        if row.alignment.endswith(CONTINUATION) and groups:
             last = groups[-1]
             groups[-1] = ReferenceGroup(
-                (*last.segments, int(seg)), last.text, last.alignment, last.score
+                (*last.segments, row.segment), last.text, last.alignment, last.score
             )
             continue
-        groups.append(ReferenceGroup((int(seg),), str(text), str(alignment), score))
+        groups.append(ReferenceGroup((row.segment,), row.text, row.alignment, row.score))
     return groups
 
 
@@ -147,47 +136,16 @@ def read_reference_file(path: str | Path) -> str:
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _segment_rows(store: Store, doc: str | None) -> list[tuple[int, str, str]]:
-    """(id, doc, text) of the segments in (doc, para, sent) order, all or of one document."""
-    sql = "SELECT id, doc, text FROM segments"
-    params: tuple[str, ...] = ()
-    if doc is not None:
-        sql += " WHERE doc = ?"
-        params = (doc,)
-    rows = store.db.execute(sql + " ORDER BY doc, para, sent", params).fetchall()
+def _segment_rows(store: Store, doc: str | None) -> list[SegmentText]:
+    """The segments in (doc, para, sent) order, all or of one document (which must exist)."""
+    rows = store.segment_texts(doc)
     if doc is not None and not rows:
-        known = [r[0] for r in store.db.execute("SELECT id FROM documents ORDER BY id LIMIT 10")]
+        known = store.document_ids(limit=10)
         raise ConfigError(
             f"--doc {doc!r} is not a document of {store.path} (documents: "
             f"{', '.join(known) or 'none'})"
         )
-    return [(int(a), str(b), str(c)) for a, b, c in rows]
-
-
-def _write(
-    store: Store,
-    name: str,
-    segment_ids: Sequence[int],
-    rows: Sequence[tuple[int, str, str, float | None]],
-) -> None:
-    """Replace ``name``'s rows on ``segment_ids`` by ``rows`` (segment, text, alignment, score)."""
-    created = _now()
-    db = store.db
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(
-            "DELETE FROM refs WHERE name = ? AND segment = ?", [(name, s) for s in segment_ids]
-        )
-        db.executemany(
-            "INSERT INTO refs (segment, name, text, alignment, align_score, created) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(seg, name, text, al, score, created) for seg, text, al, score in rows],
-        )
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+    return rows
 
 
 def _check_name(name: str) -> None:
@@ -214,24 +172,17 @@ def attach_lines(
             "(or use --mode documents for unaligned text)"
         )
     rows = [
-        (seg, " ".join(line.split()), "1-1", None)
-        for (seg, _, _), line in zip(segs, lines, strict=True)
+        ReferenceRow(seg.id, " ".join(line.split()), "1-1", None)
+        for seg, line in zip(segs, lines, strict=True)
         if line.strip()
     ]
-    _write(store, name, [s for s, _, _ in segs], rows)
+    store.replace_references(name, [s.id for s in segs], rows)
     return AttachResult(name, len(rows), {"1-1": len(rows)})
 
 
 def _mt_for(store: Store, signature: str, doc: str, ids: Sequence[int]) -> list[str | None]:
     """System ``signature``'s translation of each segment of ``doc`` (None where it has none)."""
-    found = {
-        int(seg): str(text)
-        for seg, text in store.db.execute(
-            "SELECT segment, text FROM translations WHERE signature = ? "
-            "AND segment IN (SELECT id FROM segments WHERE doc = ?)",
-            (signature, doc),
-        )
-    }
+    found = store.translation_texts(signature, doc)
     return [found.get(s) for s in ids]
 
 
@@ -269,10 +220,10 @@ def attach_document(
     sentences = reference_sentences(text)
     if not sentences:
         raise DataError(f"reference for document {doc!r} has no text; give the English document")
-    ids = [s for s, _, _ in segs]
+    ids = [s.id for s in segs]
     mt = _mt_for(store, signature, doc, ids) if signature is not None else None
-    beads = align([t for _, _, t in segs], sentences, mt)
-    rows: list[tuple[int, str, str, float | None]] = []
+    beads = align([s.text for s in segs], sentences, mt)
+    rows: list[ReferenceRow] = []
     counts: dict[str, int] = {}
     unaligned: list[str] = []
     for bead in beads:
@@ -282,10 +233,10 @@ def attach_document(
             unaligned.append(ref_text)
             continue
         first, *rest = (ids[i] for i in bead.src)
-        rows.append((first, ref_text, bead.kind, round(bead.score, 6)))
-        rows.extend((seg, "", bead.kind + CONTINUATION, None) for seg in rest)
-    _write(store, name, ids, rows)
-    given = sum(1 for _, t, _, _ in rows if t)
+        rows.append(ReferenceRow(first, ref_text, bead.kind, round(bead.score, 6)))
+        rows.extend(ReferenceRow(seg, "", bead.kind + CONTINUATION, None) for seg in rest)
+    store.replace_references(name, ids, rows)
+    given = sum(1 for r in rows if r.text)
     method = "mt-chrf" if signature is not None else "gale-church"
     return AttachResult(name, given, dict(sorted(counts.items())), tuple(unaligned), method)
 
@@ -301,7 +252,7 @@ def attach_documents(
     """Attach whole reference documents: file stem = document id, or ``doc`` for one file."""
     if doc is not None and len(files) != 1:
         raise ConfigError(f"--doc {doc!r} takes exactly one reference file, got {len(files)}")
-    known = {str(r[0]) for r in store.db.execute("SELECT id FROM documents")}
+    known = set(store.document_ids())
     plan: list[tuple[str, str]] = []
     for f in files:
         doc_id = doc if doc is not None else Path(f).stem

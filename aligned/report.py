@@ -195,17 +195,9 @@ def _resolve_reference(store: Store, reference: str | None) -> str | None:
 
 def _sentence_scores(store: Store, sig: str, reference: str | None) -> dict[int, dict[str, float]]:
     """Stored sentence scores of ``sig`` against ``reference``; computed (not stored) if none."""
-    out: dict[int, dict[str, float]] = {}
     if reference is None:
-        return out
-    rows = store.db.execute(
-        "SELECT segment, metric, value FROM scores WHERE segment IS NOT NULL AND signature = ? "
-        "AND reference = ? AND metric IN (?, ?, ?) ORDER BY id",
-        (sig, reference, *SCORE_KEYS),
-    )
-    for seg, metric, value in rows:
-        if value is not None:
-            out.setdefault(int(seg), {})[str(metric)] = float(value)
+        return {}
+    out = store.sentence_metric_scores(sig, reference, SCORE_KEYS)
     if out:
         return out
     from aligned.scoring import aligned_texts, sentence_scores
@@ -221,16 +213,11 @@ def _corpus_scores(store: Store, sig: str, reference: str | None) -> list[Corpus
     """Stored corpus scores (``songngu score``), else computed now without bootstrap."""
     if reference is None:
         return []
-    rows = store.db.execute(
-        "SELECT metric, value, details FROM scores WHERE segment IS NULL AND signature = ? "
-        "AND reference = ? AND metric IN (?, ?, ?) ORDER BY id",
-        (sig, reference, *SCORE_KEYS),
-    ).fetchall()
     found: dict[str, CorpusScore] = {}
-    for metric, value, details in rows:
-        info = json.loads(details or "{}")
-        found[str(metric)] = CorpusScore(
-            sig, str(info.get("name", metric)), float(value), str(info.get("signature", "")), True
+    for row in store.corpus_metric_scores(sig, reference, SCORE_KEYS):
+        info = row.details
+        found[row.metric] = CorpusScore(
+            sig, str(info.get("name", row.metric)), row.value, str(info.get("signature", "")), True
         )
     if found:
         return [found[k] for k in SCORE_KEYS if k in found]
@@ -245,20 +232,6 @@ def _corpus_scores(store: Store, sig: str, reference: str | None) -> list[Corpus
     ]
 
 
-def _check_flags(store: Store, sig: str) -> dict[int, list[str]]:
-    rows = store.db.execute(
-        "SELECT segment, metric FROM scores WHERE segment IS NOT NULL AND signature = ? "
-        "AND metric LIKE 'check:%' ORDER BY id",
-        (sig,),
-    )
-    out: dict[int, list[str]] = {}
-    for seg, metric in rows:
-        names = out.setdefault(int(seg), [])
-        if metric not in names:
-            names.append(str(metric))
-    return out
-
-
 def collect(
     store: Store, *, systems: Sequence[str] = (), reference: str | None = None
 ) -> ReportData:
@@ -267,65 +240,51 @@ def collect(
     ref_name = _resolve_reference(store, reference)
     sig_a = sigs[0] if sigs else ""
     sig_b = sigs[1] if len(sigs) > 1 else ""
-    checks = _check_flags(store, sig_a) if sig_a else {}
+    checks = store.check_metrics_by_segment(sig_a) if sig_a else {}
     scores_a = _sentence_scores(store, sig_a, ref_name) if sig_a else {}
     scores_b = _sentence_scores(store, sig_b, ref_name) if sig_b else {}
-    rows = store.db.execute(
-        "SELECT s.id, s.doc, s.para, s.sent, s.text, s.flags, a.text, a.score, b.text, "
-        "r.text, r.alignment, "
-        "(SELECT v.decision || ':' || coalesce(v.text, '') FROM reviews v "
-        " WHERE v.segment = s.id AND v.signature = ? ORDER BY v.id DESC LIMIT 1) "
-        "FROM segments s "
-        "LEFT JOIN translations a ON a.segment = s.id AND a.signature = ? "
-        "LEFT JOIN translations b ON b.segment = s.id AND b.signature = ? "
-        "LEFT JOIN refs r ON r.segment = s.id AND r.name = ? "
-        "ORDER BY s.doc, s.para, s.sent",
-        (sig_a, sig_a, sig_b, ref_name or ""),
-    ).fetchall()
     out: list[Row] = []
     docs: list[str] = []
     all_flags: set[str] = set()
-    for seg, doc, para, sent, src, flags, mt, mscore, bt, ref, align, review in rows:
-        seg = int(seg)
-        flag_list = [f for f in str(flags).split(",") if f] + checks.get(seg, [])
+    for seg in store.report_segments(sig_a, sig_b, ref_name):
+        flag_list = [*seg.flags, *checks.get(seg.id, [])]
         all_flags.update(flag_list)
-        if not docs or docs[-1] != doc:
-            docs.append(str(doc))
-        mt_text = "" if mt is None else str(mt)
+        if not docs or docs[-1] != seg.doc:
+            docs.append(seg.doc)
+        mt_text = seg.mt or ""
         mt_parts = _plain(mt_text)
         b_parts: list[DiffPart] | None = None
         ref_parts: list[DiffPart] | None = None
         if sig_b:
-            b_text = "" if bt is None else str(bt)
+            b_text = seg.b or ""
             b_parts = _plain(b_text)
-            if mt is not None and bt is not None:
+            if seg.mt is not None and seg.b is not None:
                 mt_parts, b_parts = word_diff(mt_text, b_text)
         if ref_name is not None:
-            ref_text = "" if ref is None else str(ref)
+            ref_text = seg.ref or ""
             ref_parts = _plain(ref_text)
-            if mt is not None and ref_text:
+            if seg.mt is not None and ref_text:
                 mt_parts, ref_parts = word_diff(mt_text, ref_text)
-        decision, _, edited = (review or "").partition(":")
         out.append(
             Row(
-                id=seg,
-                doc=str(doc),
-                para=int(para),
-                sent=int(sent),
+                id=seg.id,
+                doc=seg.doc,
+                para=seg.para,
+                sent=seg.sent,
                 flags=flag_list,
-                source=str(src),
+                source=seg.source,
                 mt=mt_parts,
                 mt_text=mt_text,
-                mt_missing=mt is None,
+                mt_missing=seg.mt is None,
                 b=b_parts,
-                b_missing=bool(sig_b) and bt is None,
+                b_missing=bool(sig_b) and seg.b is None,
                 ref=ref_parts,
-                ref_alignment="" if align is None else str(align),
-                model_score=None if mscore is None else float(mscore),
-                scores=scores_a.get(seg, {}),
-                scores_b=scores_b.get(seg, {}),
-                decision=decision,
-                decision_text=edited,
+                ref_alignment=seg.ref_alignment or "",
+                model_score=seg.mt_score,
+                scores=scores_a.get(seg.id, {}),
+                scores_b=scores_b.get(seg.id, {}),
+                decision=seg.decision,
+                decision_text=seg.decision_text,
             )
         )
     corpus: list[CorpusScore] = []

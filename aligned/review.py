@@ -213,30 +213,17 @@ class ReviewServer(ThreadingHTTPServer):
     def save(self, d: Decision) -> dict[str, Any]:
         """Save one decision now; 422 for a segment or system the store does not have."""
         with self.write_lock, open_store(self.store_path, create=False) as store:
-            row = store.db.execute(
-                "SELECT s.doc, s.para, s.sent FROM segments s JOIN translations t "
-                "ON t.segment = s.id AND t.signature = ? WHERE s.id = ?",
-                (d.signature, d.segment),
-            ).fetchone()
-            if row is None:
-                known = store.db.execute(
-                    "SELECT 1 FROM segments WHERE id = ?", (d.segment,)
-                ).fetchone()
+            position = store.translated_position(d.segment, d.signature)
+            if position is None:
                 what = (
                     f"segment {d.segment} has no translation under system {d.signature!r}"
-                    if known
+                    if store.has_segment(d.segment)
                     else f"segment {d.segment} is not in the store"
                 )
                 raise RequestError(
                     HTTPStatus.UNPROCESSABLE_ENTITY, f"{what}; reload the page and try again"
                 )
-            doc, para, sent = row
-            store.add_review(doc, para, sent, d.signature, d.decision, text=d.text, who=self.who)
-            at = store.db.execute(
-                "SELECT at FROM reviews WHERE segment = ? AND signature = ? ORDER BY id DESC "
-                "LIMIT 1",
-                (d.segment, d.signature),
-            )
+            at = store.add_review(*position, d.signature, d.decision, text=d.text, who=self.who)
             return {
                 "ok": True,
                 "segment": d.segment,
@@ -244,21 +231,17 @@ class ReviewServer(ThreadingHTTPServer):
                 "decision": d.decision,
                 "text": d.text,
                 "who": self.who,
-                "at": at.fetchone()[0],
+                "at": at,
             }
 
     def decisions(self) -> list[dict[str, Any]]:
         """The latest decision per segment under the served system, in segment order."""
         with open_store(self.store_path, create=False) as store:
-            rows = store.db.execute(
-                "SELECT r.segment, r.decision, r.text, r.who, r.at FROM reviews r "
-                "WHERE r.signature = ? AND r.id = (SELECT max(id) FROM reviews r2 "
-                "WHERE r2.segment = r.segment AND r2.signature = r.signature) "
-                "ORDER BY r.segment",
-                (self.signature,),
-            ).fetchall()
-        keys = ("segment", "decision", "text", "who", "at")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+            rows = store.latest_decisions(self.signature)
+        return [
+            {"segment": r.segment, "decision": r.decision, "text": r.text, "who": r.who, "at": r.at}
+            for r in rows
+        ]
 
 
 class ReviewHandler(BaseHTTPRequestHandler):

@@ -119,12 +119,12 @@ def run_corpus(
             progress=progress,
             chunks=engine(translator, commit_every) if engine is not None else None,
         )
-        check_counts = check_store(store.db, signature)  # reference-free flags, into scores
+        check_counts = check_store(store, signature)  # reference-free flags, into scores
         flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
         result = RunResult(
             store=store.path,
             signature=signature,
-            documents=int(store.db.execute("SELECT count(*) FROM documents").fetchone()[0]),
+            documents=store.document_count(),
             segments=len(segments),
             flagged=sum(1 for s in segments if s.flags),
             left_out=sum(1 for s in segments if drop.intersection(s.flags)),

@@ -17,11 +17,9 @@ the sacrebleu signature (and, for corpus rows, the confidence interval).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from corpus.errors import ConfigError, DataError
@@ -338,12 +336,7 @@ def aligned_texts(
     """
     from aligned.references import reference_groups
 
-    outputs: list[dict[int, str]] = []
-    for sig in signatures:
-        rows = store.db.execute(
-            "SELECT segment, text FROM translations WHERE signature = ?", (sig,)
-        )
-        outputs.append({int(seg): str(text) for seg, text in rows})
+    outputs = [store.translation_texts(sig) for sig in signatures]
     ids: list[int] = []
     hyps: list[list[str]] = [[] for _ in signatures]
     refs: list[str] = []
@@ -376,8 +369,9 @@ def score_store(
 
     Earlier scores of the same system and reference are replaced (one transaction).
     """
+    from aligned.store import MetricRow
+
     ids, (hyps,), refs = aligned_texts(store, [signature], reference)
-    db = store.db
     if not ids:
         raise DataError(
             f"{store.path}: no segment has both a translation under {signature!r} and a reference "
@@ -386,40 +380,11 @@ def score_store(
     scores = corpus_scores(hyps, refs, n_bootstrap=n_bootstrap)
     per_segment = sentence_scores(hyps, refs)
     sent_sigs = sentence_signatures()
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute(
-            "DELETE FROM scores WHERE signature = ? AND reference = ? AND metric IN (?, ?, ?)",
-            (signature, reference, *METRICS),
-        )
-        db.executemany(
-            "INSERT INTO scores (segment, signature, reference, metric, value, details, created) "
-            "VALUES (NULL, ?, ?, ?, ?, ?, ?)",
-            [
-                (signature, reference, s.key, s.score, json.dumps(s.as_dict()), created)
-                for s in scores
-            ],
-        )
-        db.executemany(
-            "INSERT INTO scores (segment, signature, reference, metric, value, details, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    seg,
-                    signature,
-                    reference,
-                    key,
-                    values[key],
-                    json.dumps({"signature": sent_sigs[key]}),
-                    created,
-                )
-                for seg, values in zip(ids, per_segment, strict=True)
-                for key in METRICS
-            ],
-        )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    rows = [MetricRow(None, s.key, s.score, s.as_dict()) for s in scores]
+    rows += [
+        MetricRow(seg, key, values[key], {"signature": sent_sigs[key]})
+        for seg, values in zip(ids, per_segment, strict=True)
+        for key in METRICS
+    ]
+    store.replace_metric_scores(signature, reference, METRICS, rows)
     return StoreScores(signature, reference, len(ids), scores)

@@ -89,7 +89,7 @@ def build(path: Path, n: int, rng: random.Random) -> None:
         attach_lines(store, refs, name="ref")
         for sig in (SIG_A, SIG_B):
             score_store(store, str(sig), "ref", n_bootstrap=1)
-            check_store(store.db, str(sig))
+            check_store(store, str(sig))
 
 
 def bare_read(store: Store) -> int:

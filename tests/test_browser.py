@@ -194,7 +194,7 @@ def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(
     refs = ["XIN CHÀO.", "I go to school.", "TRỜI MƯA.", "alert", "image"]
     with open_store(store_path, create=False) as store:
         attach_lines(store, refs)
-        check_store(store.db, str(SIG))
+        check_store(store, str(SIG))
         html = render_report(store)
     report = tmp_path / "report.html"
     report.write_text(html, encoding="utf-8")

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from aligned import checks
-from aligned.checks import Flag, check_pair, check_store, missing_numbers, stored_flags
+from aligned.checks import (
+    CHECKS,
+    REGISTRY,
+    Check,
+    Flag,
+    check_pair,
+    check_store,
+    missing_numbers,
+    stored_flags,
+)
 from aligned.cli import main
 from aligned.runner import run_corpus, translate_pending
 from aligned.store import open_store
@@ -173,7 +182,7 @@ def test_check_store_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         store.add_documents(docs())
         store.use_system(str(SIG))
         translate_pending(store, TableTranslator(split="Xin chào các bạn."), drop=frozenset())
-        counts = check_store(store.db, str(SIG))
+        counts = check_store(store, str(SIG))
         assert counts == {
             "empty": 1,
             "copy": 0,
@@ -185,12 +194,14 @@ def test_check_store_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             "brackets": 0,
             "segments": 4,
         }
-        assert check_store(store.db, str(SIG)) == counts  # re-running replaces
-        rows = store.db.execute(
-            "SELECT count(*) FROM scores WHERE metric LIKE 'check:%'"
-        ).fetchone()[0]
-        assert rows == 4
-        flags = stored_flags(store.db, str(SIG))
+        assert check_store(store, str(SIG)) == counts  # re-running replaces
+        assert store.check_metrics_by_segment(str(SIG)) == {
+            1: ["check:split"],
+            2: ["check:empty"],
+            3: ["check:numbers"],
+            4: ["check:repetition"],
+        }
+        flags = stored_flags(store, str(SIG))
         assert [(f.doc, f.name, f.value, f.detail) for f in flags] == [
             ("d0", "split", 2.0, "input translated in 2 parts"),
             ("d1", "empty", 1.0, "no output"),
@@ -219,7 +230,67 @@ def test_run_stores_checks(tmp_path: Path) -> None:
     assert result.check_counts["empty"] == 1
     assert result.check_counts["repetition"] == 1
     with open_store(tmp_path / "out" / "corpus.sqlite") as store:
-        metrics = sorted(
-            r[0] for r in store.db.execute("SELECT metric FROM scores WHERE segment IS NOT NULL")
-        )
+        by_segment = store.check_metrics_by_segment(result.signature)
+        metrics = sorted(m for names in by_segment.values() for m in names)
     assert metrics == ["check:empty", "check:numbers", "check:repetition"]
+
+
+def test_registry_names_every_check_once_with_a_function_and_one_help_line() -> None:
+    assert CHECKS == tuple(REGISTRY) == (
+        "empty", "copy", "vietnamese-left", "numbers", "length-ratio", "repetition", "split",
+        "brackets",
+    )  # fmt: skip
+    for name, check in REGISTRY.items():
+        assert isinstance(check, Check) and check.name == name
+        assert check.help and "\n" not in check.help
+        assert check.func("Câu.", "Sentence.", 0) is None  # a good pair passes every check
+
+
+def test_each_check_is_a_pure_function_of_source_output_and_split() -> None:
+    src = "Ông ấy có 3 con mèo (và một con chó) ở Hà Nội từ năm 2019."
+    assert REGISTRY["copy"].func(src, src, 0) == Flag("copy", 1.0, "output is the source")
+    assert REGISTRY["numbers"].func(src, "He has cats and a dog in Hanoi since 2019.", 0) == Flag(
+        "numbers", 1.0, "3"
+    )
+    assert REGISTRY["split"].func(src, "x", 3) == Flag("split", 3.0, "input translated in 3 parts")
+    assert REGISTRY["brackets"].func(src, "He has 3 cats (and a dog in Hanoi since 2019.", 0) == (
+        Flag("brackets", 1.0, "()")
+    )
+    assert REGISTRY["vietnamese-left"].func(src, "He lives in Hà Nội.", 0) == Flag(
+        "vietnamese-left", 1.0, "Nội"
+    )
+    # check_pair runs the registry in order, or only the checks named.
+    out = "Ông ấy có 3 con mèo (và một con chó) ở Hà Nội từ năm 2019"
+    assert [f.name for f in check_pair(src, out)] == ["copy", "vietnamese-left"]
+    assert check_pair(src, out, names=["vietnamese-left"]) == [
+        Flag("vietnamese-left", 6.0, "ấy một ở Nội từ năm")
+    ]
+    assert check_pair(src, "", names=["copy"]) == []
+
+
+def test_cli_checks_option_runs_and_replaces_only_the_named_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "corpus.sqlite"
+    with open_store(path) as store:
+        store.add_documents(docs())
+        store.use_system(str(SIG))
+        translate_pending(store, TableTranslator(split="Xin chào các bạn."), drop=frozenset())
+        check_store(store, str(SIG))
+    assert main(["check", str(path), "--checks", "numbers", "empty", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["counts"] == {"empty": 1, "numbers": 1}
+    with open_store(path) as store:
+        # The flags of the other checks stay as the full run stored them.
+        assert [f.name for f in stored_flags(store, str(SIG))] == [
+            "split", "empty", "numbers", "repetition",
+        ]  # fmt: skip
+        assert [f.name for f in stored_flags(store, str(SIG), ["split"])] == ["split"]
+    with pytest.raises(SystemExit):
+        main(["check", str(path), "--checks", "nope"])
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    help_text = capsys.readouterr().out
+    for name, check in REGISTRY.items():
+        assert f"  {name:16} {check.help[:40]}" in help_text

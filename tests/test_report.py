@@ -185,7 +185,7 @@ def test_reference_scores_flags_and_diff(store: Store) -> None:
     assert store.db.execute("SELECT count(*) FROM scores").fetchone()[0] == 0
 
     score_store(store, str(SIG), "ref", n_bootstrap=1)
-    check_store(store.db, str(SIG))
+    check_store(store, str(SIG))
     tree = parse(render_report(store, reference="ref"))
     corpus = tree.get_element_by_id("corpus-scores").text_content()
     assert "computed for this report" not in corpus

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from aligned import store as store_mod
+from aligned.importing import import_pairs
+from aligned.store import schema as store_schema
 from aligned.pairs import AlignedPair
 from aligned.runner import translate_pending
 from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
@@ -107,9 +108,9 @@ def test_migrations_run_step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def to_3(db: sqlite3.Connection) -> None:
         db.execute("UPDATE documents SET title = 'migrated ' || id")
 
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(store_mod.MIGRATIONS, 1, to_2)
-    monkeypatch.setitem(store_mod.MIGRATIONS, 2, to_3)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 1, to_2)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 2, to_3)
     with open_store(path) as s:
         assert s.schema_version() == 3
         assert s.db.execute("SELECT title FROM documents").fetchall() == [("migrated a",)]
@@ -257,7 +258,7 @@ def test_import_assigns_positions_and_default_system(store: Store) -> None:
         AlignedPair("Hai.", "Two.", reviewed=True),
         AlignedPair("Ba.", "Three.", doc="x", para=2, sent=5, signature="sys:a", score=-1.0),
     ]
-    assert store.import_pairs(pairs, name="dir/mem.tmx") == (2, 3)
+    assert import_pairs(store, pairs, name="dir/mem.tmx") == (2, 3)
     assert store.systems() == ["import:mem.tmx", "sys:a"]
     assert [(s.doc, s.para, s.sent, s.text) for s in store.segments()] == [
         ("mem", 1, 1, "Một."),
@@ -277,14 +278,14 @@ def test_import_refuses_conflicts_and_rolls_back(store: Store) -> None:
         AlignedPair("Một.", "Uno.", doc="d", para=1, sent=1, signature="s"),
     ]
     with pytest.raises(DataError, match=r"f.tsv: segment d:1:1 has two translations under"):
-        store.import_pairs(bad, name="f.tsv")
+        import_pairs(store, bad, name="f.tsv")
     assert store.counts() == {
         "documents": 0, "segments": 0, "systems": 0, "translations": 0, "reviews": 0,
     }  # fmt: skip
     clash = [AlignedPair("Một.", "One.", doc="d", para=1, sent=1),
              AlignedPair("Hai.", "Two.", doc="d", para=1, sent=1)]  # fmt: skip
     with pytest.raises(DataError, match="occurs twice with different source texts"):
-        store.import_pairs(clash, name="f.tsv")
+        import_pairs(store, clash, name="f.tsv")
 
 
 def test_sqlite_failures_become_one_line_errors(tmp_path: Path) -> None:
@@ -298,3 +299,54 @@ def test_sqlite_failures_become_one_line_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match="the store is damaged"), sqlite_errors(path):
         raise sqlite3.DatabaseError("database disk image is malformed")
+
+
+def test_transaction_commits_rolls_back_and_nests_as_savepoints(store: Store) -> None:
+    with store.transaction():
+        assert store.in_transaction
+        store.add_documents([doc("a", ["Một."])])  # its own transaction() is a savepoint
+        with pytest.raises(ConfigError), store.transaction():
+            store.add_documents([doc("b", ["Hai."])])
+            raise ConfigError("inner block fails")
+        assert [s.doc for s in store.segments()] == ["a"]  # only the inner block undone
+    assert not store.in_transaction
+    assert store.counts()["documents"] == 1
+    with pytest.raises(KeyboardInterrupt), store.transaction():
+        store.add_documents([doc("c", ["Ba."])])
+        store.use_system("sys:c")
+        raise KeyboardInterrupt  # a kill mid-step: nothing of the step stays
+    assert store.counts() == {
+        "documents": 1, "segments": 1, "systems": 0, "translations": 0, "reviews": 0,
+    }  # fmt: skip
+    assert not store.db.in_transaction
+
+
+def test_import_into_an_existing_document_is_refused_and_nothing_is_added(store: Store) -> None:
+    store.add_documents([doc("a", ["Một."])])
+    pairs = [AlignedPair("Hai.", "Two.", doc="new"), AlignedPair("Ba.", "Three.", doc="a")]
+    with pytest.raises(DataError) as e:
+        import_pairs(store, pairs, name="f.jsonl")
+    assert str(e.value) == (
+        f"f.jsonl: document 'a' is already in {store.path}; import into a new store, or pass "
+        "--force to replace the store"
+    )
+    assert [s.doc for s in store.segments()] == ["a"] and store.systems() == []
+
+
+def test_import_same_position_twice_is_one_segment_with_two_systems(store: Store) -> None:
+    pairs = [
+        AlignedPair("Một.", "One.", doc="d", para=1, sent=1, signature="s:b", reviewed=True),
+        AlignedPair("Một.", "Uno.", doc="d", para=1, sent=1, signature="s:a"),
+        AlignedPair("Hai.", "Two.", doc="d", signature="s:c"),
+        AlignedPair("Ba.", "Three.", doc="d", signature="s:b"),
+    ]
+    assert import_pairs(store, pairs, name="x.tsv") == (1, 4)
+    # Positionless pairs skip the taken (1, 1); the file's first system is the latest.
+    assert [(s.para, s.sent, s.text) for s in store.segments()] == [
+        (1, 1, "Một."),
+        (1, 2, "Hai."),
+        (1, 3, "Ba."),
+    ]
+    assert store.systems() == ["s:b", "s:c", "s:a"]
+    assert store.translations("s:a") == [("d:1:1", "s:a", "Uno.")]
+    assert [(p.id, p.reviewed) for p in store.pairs("s:b")] == [("d:1:1", True), ("d:1:3", False)]

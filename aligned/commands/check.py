@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 
+from aligned.checks import CHECKS
 from corpus.errors import EXIT_OK
 
 HELP = "flag suspicious translations without a reference (empty, copied, numbers, loops...)"
 
-DESCRIPTION = """\
+DESCRIPTION_HEAD = """\
 Run the reference-free checks on every translation of one system, store the flags in the
 store's `scores` table (metric 'check:NAME', replacing earlier ones) and print how many
 segments each check flagged. `songngu run` does the same after translating.
+"""
 
-checks:
-  empty            the output is empty
-  copy             the output is the source, or ≥ 90% of its words are the source's
-  vietnamese-left  Vietnamese letters (đ, ư, ơ, ạ, ả, ấ...) left in the English
-  numbers          a number, date, percentage or amount of the source is not in the output
-                   (1,5 = 1.5; 68.500.000 = 68,500,000 = 68.5 million; 18/4 = April 18)
-  length-ratio     output/source length outside the range of real systems' outputs
-  repetition       an n-gram repeated 3+ times in a row, or a punctuation run, not in the source
-  split            the input was too long for the model and translated in parts
-  brackets         brackets or double quotes unbalanced in the output but not in the source
-
+DESCRIPTION_TAIL = """\
 A flag is a hint for review, not a verdict; the share of real OPUS-MT outputs each check flags
 is measured by benchmarks/checks.py.
 """
+
+
+def describe_checks(width: int = 100) -> str:
+    """The ``checks:`` block of the help, one entry per registered check (from the registry)."""
+    from aligned.checks import REGISTRY
+
+    lines = ["checks:"]
+    for check in REGISTRY.values():
+        lines += textwrap.wrap(
+            check.help,
+            width,
+            initial_indent=f"  {check.name:16} ",
+            subsequent_indent=" " * 19,
+        )
+    return "\n".join(lines) + "\n"
+
 
 EPILOG = """\
 exit codes:
@@ -42,7 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "check",
         help=HELP,
-        description=DESCRIPTION,
+        description=f"{DESCRIPTION_HEAD}\n{describe_checks()}\n{DESCRIPTION_TAIL}",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -50,6 +59,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--system", default="latest", metavar="SIGNATURE|latest", help="default: latest")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     p.add_argument("--list", action="store_true", help="also list the flagged segments")
+    p.add_argument(
+        "--checks",
+        nargs="+",
+        choices=CHECKS,
+        default=list(CHECKS),
+        metavar="NAME",
+        help="run (and replace the stored flags of) only these checks; default: all "
+        f"({', '.join(CHECKS)})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
     p.set_defaults(func=run)
 
@@ -60,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     with sqlite_errors(args.store), open_store(args.store, create=False) as store:
         signature = store.resolve_system(args.system)
-        counts = check_store(store.db, signature)
-        flags = stored_flags(store.db, signature) if args.list else []
+        counts = check_store(store, signature, args.checks)
+        flags = stored_flags(store, signature, args.checks) if args.list else []
     segments = counts.pop("segments")
     if args.format == "json":
         out: dict[str, object] = {"system": signature, "segments": segments, "counts": counts}

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from pathlib import Path
 
-from aligned.store import open_store, sqlite_errors
-from corpus.errors import EXIT_OK, ConfigError, OutputExistsError
+from corpus.errors import EXIT_OK
 
 HELP = "build a corpus store from a TMX, TSV or JSONL file"
 
@@ -54,49 +50,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aligned.formats import format_for_path, get_format, read_path
+    from aligned.importing import import_file, import_format
 
-    if args.format:
-        fmt = get_format(args.format)
-    elif args.input == "-":
-        raise ConfigError("reading stdin needs --format (tmx, tsv or jsonl)")
-    else:
-        fmt = format_for_path(args.input)
-        if fmt.name not in ("tmx", "tsv", "jsonl"):
-            raise ConfigError(
-                f"import reads tmx, tsv or jsonl, not {fmt.name} ({args.input!r}); "
-                "pass --format if the suffix is misleading"
-            )
-    target = Path(args.output)
-    name = "stdin" if args.input == "-" else args.input
-    if args.append:
-        with sqlite_errors(target), open_store(target) as store:
-            docs, pairs = store.import_pairs(read_path(fmt, args.input), name=name)
-    else:
-        if target.exists() and not args.force:
-            raise OutputExistsError(
-                f"store {str(target)!r} already exists; pass --force to replace it, --append "
-                "to add to it, or choose another path with -o"
-            )
-        # Build beside the target and rename, so a malformed file leaves the old store intact.
-        tmp = target.with_name(f".{target.name}.import-tmp")
-        _remove_store(tmp)
-        try:
-            with sqlite_errors(target), open_store(tmp) as store:
-                docs, pairs = store.import_pairs(read_path(fmt, args.input), name=name)
-            _remove_store(target)
-            os.replace(tmp, target)
-        finally:
-            _remove_store(tmp)
+    fmt = import_format(args.input, args.format)
+    result = import_file(args.input, args.output, fmt=fmt, force=args.force, append=args.append)
     if not args.quiet:
         print(
-            f"songngu: imported {pairs} pairs in {docs} documents from {name} into {target}",
+            f"songngu: imported {result.pairs} pairs in {result.documents} documents from "
+            f"{result.source} into {result.store}",
             file=sys.stderr,
         )
     return EXIT_OK
-
-
-def _remove_store(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{path}{suffix}")

@@ -1,0 +1,159 @@
+"""The store's tables (DDL), the migrations between schema versions and the version check.
+
+Why versioned migrations: a store outlives the songngu that made it. ``meta.schema_version``
+says which :data:`MIGRATIONS` steps a file has had; opening an older file runs the missing
+steps, one transaction each, and a file newer than this code is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aligned.faults import crash_point
+from corpus.errors import DataError
+
+if TYPE_CHECKING:
+    from aligned.store.core import StoreCore
+
+SCHEMA_VERSION = 1
+APPLICATION = "songngu"
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL DEFAULT 'utf-8',
+    cleaning TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    para INTEGER NOT NULL,
+    sent INTEGER NOT NULL,
+    start INTEGER,
+    end INTEGER,
+    text TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',
+    UNIQUE (doc, para, sent)
+);
+CREATE TABLE systems (
+    signature TEXT PRIMARY KEY,
+    fields TEXT NOT NULL DEFAULT '{}',
+    last_used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE translations (
+    id INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL REFERENCES systems(signature),
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    score REAL,
+    src_tokens INTEGER,
+    tgt_tokens INTEGER,
+    split INTEGER NOT NULL DEFAULT 0,
+    parts INTEGER NOT NULL DEFAULT 1,
+    notes TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL,
+    UNIQUE (segment, signature)
+);
+CREATE INDEX translations_memory ON translations (signature, source);
+CREATE TABLE refs (
+    id INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    alignment TEXT NOT NULL DEFAULT '1-1',
+    align_score REAL,
+    created TEXT NOT NULL,
+    UNIQUE (segment, name)
+);
+CREATE TABLE scores (
+    id INTEGER PRIMARY KEY,
+    segment INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL REFERENCES systems(signature),
+    reference TEXT,
+    metric TEXT NOT NULL,
+    value REAL,
+    details TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL
+);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL REFERENCES systems(signature),
+    decision TEXT NOT NULL CHECK (decision IN ('accept', 'edit', 'reject')),
+    text TEXT,
+    who TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE INDEX reviews_segment ON reviews (segment, signature, id);
+"""
+
+
+def _migrate_0_to_1(db: sqlite3.Connection) -> None:
+    # Not executescript(): it would commit the migration's transaction half-way.
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+    db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0')")
+    db.execute("INSERT INTO meta (key, value) VALUES ('use_counter', '0')")
+
+
+#: ``MIGRATIONS[v]`` upgrades a store from schema version ``v`` to ``v + 1`` (0 = empty file).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1}
+
+
+def read_schema_version(db: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version (0 for an empty file); DataError if it is not a songngu store."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        raise DataError(
+            f"{path}: an SQLite file but not a songngu store (no 'meta' table; tables: "
+            f"{', '.join(sorted(tables))[:200]}); give a corpus.sqlite made by songngu"
+        )
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    app = db.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+    if row is None or app is None or app[0] != APPLICATION:
+        raise DataError(
+            f"{path}: an SQLite file but not a songngu store (no songngu schema_version "
+            "in its 'meta' table); give a corpus.sqlite made by songngu"
+        )
+    try:
+        return int(row[0])
+    except ValueError:
+        raise DataError(
+            f"{path}: schema_version {row[0]!r} is not a number; the store is damaged"
+        ) from None
+
+
+def check_and_migrate(store: StoreCore) -> None:
+    """Refuse a newer file; bring an older (or empty) one to :data:`SCHEMA_VERSION`."""
+    version = read_schema_version(store.db, store.path)
+    if version > SCHEMA_VERSION:
+        raise DataError(
+            f"{store.path}: store schema version {version} is newer than this songngu "
+            f"understands (up to {SCHEMA_VERSION}); upgrade songngu to read it"
+        )
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise DataError(
+                f"{store.path}: no migration from store schema version {version}; "
+                "re-create the store with `songngu run`"
+            )
+        with store.transaction():
+            step(store.db)
+            crash_point("store.migrate")
+            version += 1
+            store.db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
+            )

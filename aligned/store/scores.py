@@ -1,0 +1,190 @@
+"""Table ``scores``: reference-based metric scores and the reference-free check flags.
+
+Corpus scores are rows with ``segment`` NULL, sentence scores rows with the segment id;
+``reference`` names the reference and ``details`` is JSON (the sacrebleu signature, and for
+corpus rows the confidence interval). A check flag is a row with ``metric = 'check:<name>'``,
+``reference`` NULL and ``details`` ``{"detail": ...}``, for flagged segments only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aligned.store.core import StoreCore, now
+
+#: ``scores.metric`` of a check flag is this prefix and the check's name.
+CHECK_PREFIX = "check:"
+
+
+class CheckFlag(Protocol):
+    """What the store keeps of a check's flag (``aligned.checks.Flag`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def detail(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlag:
+    """A stored flag with its segment's position and texts (for ``check --list``)."""
+
+    doc: str
+    para: int
+    sent: int
+    name: str
+    value: float
+    detail: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """A metric score to store or read: the segment (None: corpus score), metric, value and
+    its details (sacrebleu signature, interval...)."""
+
+    segment: int | None
+    metric: str
+    value: float
+    details: dict[str, Any]
+
+
+def _json(details: dict[str, Any]) -> str:
+    return json.dumps(details, ensure_ascii=False)
+
+
+class Scores(StoreCore):
+    """Scores against references and check flags, per system."""
+
+    # -- check flags ------------------------------------------------------------------------
+
+    def replace_check_flags(
+        self,
+        signature: str,
+        flags: Sequence[tuple[int, CheckFlag]],
+        names: Iterable[str] | None = None,
+    ) -> None:
+        """Replace ``signature``'s stored flags (of the checks ``names``; None = every check)
+        by ``flags`` ((segment id, flag) pairs), in one transaction."""
+        created = now()
+        with self.transaction():
+            if names is None:
+                self.db.execute(
+                    "DELETE FROM scores WHERE signature = ? AND metric LIKE 'check:%'",
+                    (signature,),
+                )
+            else:
+                self.db.executemany(
+                    "DELETE FROM scores WHERE signature = ? AND metric = ?",
+                    [(signature, CHECK_PREFIX + n) for n in names],
+                )
+            self.db.executemany(
+                "INSERT INTO scores (segment, signature, reference, metric, value, details, "
+                "created) VALUES (?, ?, NULL, ?, ?, ?, ?)",
+                [
+                    (
+                        seg,
+                        signature,
+                        CHECK_PREFIX + f.name,
+                        f.value,
+                        _json({"detail": f.detail}),
+                        created,
+                    )
+                    for seg, f in flags
+                ],
+            )
+
+    def stored_flags(self, signature: str, names: Iterable[str]) -> list[StoredFlag]:
+        """Flags of the checks ``names`` stored for ``signature``, in (doc, para, sent, check)
+        order, with the segment's source and translation."""
+        wanted = {CHECK_PREFIX + n for n in names}
+        rows = self.db.execute(
+            "SELECT s.doc, s.para, s.sent, c.metric, c.value, c.details, t.source, t.text "
+            "FROM scores c JOIN segments s ON s.id = c.segment "
+            "JOIN translations t ON t.segment = s.id AND t.signature = c.signature "
+            "WHERE c.signature = ? AND c.metric LIKE 'check:%' "
+            "ORDER BY s.doc, s.para, s.sent, c.id",
+            (signature,),
+        )
+        return [
+            StoredFlag(
+                d, p, s, m[len(CHECK_PREFIX) :], v, json.loads(det).get("detail", ""), src, tgt
+            )
+            for d, p, s, m, v, det, src, tgt in rows
+            if m in wanted
+        ]
+
+    def check_metrics_by_segment(self, signature: str) -> dict[int, list[str]]:
+        """Segment id → the distinct ``check:<name>`` metrics stored for it, in stored order."""
+        rows = self.db.execute(
+            "SELECT segment, metric FROM scores WHERE segment IS NOT NULL AND signature = ? "
+            "AND metric LIKE 'check:%' ORDER BY id",
+            (signature,),
+        )
+        out: dict[int, list[str]] = {}
+        for seg, metric in rows:
+            names = out.setdefault(int(seg), [])
+            if metric not in names:
+                names.append(str(metric))
+        return out
+
+    # -- metric scores ----------------------------------------------------------------------
+
+    def replace_metric_scores(
+        self,
+        signature: str,
+        reference: str,
+        metrics: Sequence[str],
+        rows: Sequence[MetricRow],
+    ) -> None:
+        """Replace ``signature``'s scores of ``metrics`` against ``reference`` (corpus and
+        sentence rows) by ``rows``, in one transaction."""
+        created = now()
+        marks = ", ".join("?" * len(metrics))
+        with self.transaction():
+            self.db.execute(
+                f"DELETE FROM scores WHERE signature = ? AND reference = ? AND metric IN ({marks})",
+                (signature, reference, *metrics),
+            )
+            self.db.executemany(
+                "INSERT INTO scores (segment, signature, reference, metric, value, details, "
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.segment, signature, reference, r.metric, r.value, _json(r.details), created)
+                    for r in rows
+                ],
+            )
+
+    def sentence_metric_scores(
+        self, signature: str, reference: str, metrics: Sequence[str]
+    ) -> dict[int, dict[str, float]]:
+        """Segment id → metric → stored sentence score of ``signature`` against ``reference``."""
+        marks = ", ".join("?" * len(metrics))
+        rows = self.db.execute(
+            "SELECT segment, metric, value FROM scores WHERE segment IS NOT NULL AND "
+            f"signature = ? AND reference = ? AND metric IN ({marks}) ORDER BY id",
+            (signature, reference, *metrics),
+        )
+        out: dict[int, dict[str, float]] = {}
+        for seg, metric, value in rows:
+            if value is not None:
+                out.setdefault(int(seg), {})[str(metric)] = float(value)
+        return out
+
+    def corpus_metric_scores(
+        self, signature: str, reference: str, metrics: Sequence[str]
+    ) -> list[MetricRow]:
+        """Stored corpus scores of ``signature`` against ``reference``, in stored order."""
+        marks = ", ".join("?" * len(metrics))
+        rows = self.db.execute(
+            "SELECT metric, value, details FROM scores WHERE segment IS NULL AND signature = ? "
+            f"AND reference = ? AND metric IN ({marks}) ORDER BY id",
+            (signature, reference, *metrics),
+        )
+        return [MetricRow(None, str(m), float(v), json.loads(det or "{}")) for m, v, det in rows]

@@ -1,0 +1,238 @@
+"""Tables ``systems`` and ``translations``: systems, the translation memory and pending work.
+
+``systems.last_used`` is a store-wide counter (``meta.use_counter``), so "latest" is the system
+most recently run or imported. ``translations.source`` is the segment text the translation was
+made from; the index on (signature, source) makes the store a translation memory: a text
+already translated under a signature, in any document, is copied, not translated again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aligned.faults import crash_point
+from aligned.store.core import StoreCore, flags_tuple, now
+from corpus.errors import ConfigError, DataError
+from translate.types import Hypothesis
+
+
+@dataclass(frozen=True, slots=True)
+class PendingText:
+    """A source text some segments still need translated, with those segments' ids."""
+
+    text: str
+    segments: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTranslation:
+    """One stored translation as the reference-free checks read it."""
+
+    segment: int
+    source: str
+    text: str
+    split: int  # the number of parts the input was split into, 0 if it was not split
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedTranslation:
+    """A translation read from a file, for a segment just inserted (``aligned.importing``)."""
+
+    segment: int
+    signature: str
+    source: str
+    text: str
+    score: float | None
+
+
+def signature_fields(signature: str) -> dict[str, str]:
+    """The ``key:value`` fields of a signature string (``{}`` for a free-form one)."""
+    fields: dict[str, str] = {}
+    for part in signature.split("|"):
+        key, sep, value = part.partition(":")
+        if not sep:
+            return {}
+        fields[key] = value
+    return fields
+
+
+class Translations(StoreCore):
+    """Systems (signatures) and their translations of the segments."""
+
+    # -- systems ----------------------------------------------------------------------------
+
+    def use_system(self, signature: str, fields: dict[str, object] | None = None) -> None:
+        """Register ``signature`` (if new) and make it the latest system."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'use_counter'"
+            )
+            counter = int(
+                self.db.execute("SELECT value FROM meta WHERE key = 'use_counter'").fetchone()[0]
+            )
+            payload = json.dumps(
+                fields if fields is not None else signature_fields(signature), sort_keys=True
+            )
+            self.db.execute(
+                "INSERT INTO systems (signature, fields, last_used) VALUES (?, ?, ?) "
+                "ON CONFLICT (signature) DO UPDATE SET last_used = excluded.last_used",
+                (signature, payload, counter),
+            )
+
+    def systems(self) -> list[str]:
+        """Signatures, most recently used first."""
+        rows = self.db.execute("SELECT signature FROM systems ORDER BY last_used DESC")
+        return [str(r[0]) for r in rows]
+
+    def latest_signature(self) -> str | None:
+        found = self.systems()
+        return found[0] if found else None
+
+    def resolve_system(self, system: str) -> str:
+        """``latest`` or a signature string → a signature present in the store."""
+        known = self.systems()
+        if not known:
+            raise DataError(
+                f"{self.path}: the store has no translations yet; run `songngu run` (with the "
+                "model available) or `songngu import` first"
+            )
+        if system == "latest":
+            return known[0]
+        if system not in known:
+            listed = "\n  ".join(known[:10])
+            raise ConfigError(
+                f"--system {system!r} is not in {self.path}; its systems (latest first):\n  "
+                f"{listed}\n(or use --system latest)"
+            )
+        return system
+
+    # -- translation memory -----------------------------------------------------------------
+
+    def pending(self, signature: str, drop: frozenset[str]) -> list[PendingText]:
+        """Texts that segments not flagged with ``drop`` still need under ``signature``.
+
+        Unique texts in (doc, para, sent) order of their first segment, so a resumed run
+        sends the same batches as an uninterrupted one.
+        """
+        rows = self.db.execute(
+            "SELECT s.id, s.text, s.flags FROM segments s WHERE NOT EXISTS ("
+            "SELECT 1 FROM translations t WHERE t.segment = s.id AND t.signature = ?) "
+            "ORDER BY s.doc, s.para, s.sent",
+            (signature,),
+        )
+        by_text: dict[str, list[int]] = {}
+        for seg_id, text, flags in rows:
+            if drop.intersection(flags_tuple(flags)):
+                continue
+            by_text.setdefault(text, []).append(seg_id)
+        return [PendingText(t, tuple(ids)) for t, ids in by_text.items()]
+
+    def fill_from_memory(self, signature: str, pending: Sequence[PendingText]) -> int:
+        """Copy translations of texts already translated under ``signature`` (any document)
+        to the pending segments; return the number of segments filled."""
+        filled = 0
+        with self.transaction():
+            for item in pending:
+                row = self.db.execute(
+                    "SELECT text, score, src_tokens, tgt_tokens, split, parts, notes, created "
+                    "FROM translations WHERE signature = ? AND source = ? LIMIT 1",
+                    (signature, item.text),
+                ).fetchone()
+                if row is None:
+                    continue
+                for seg in item.segments:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO translations (segment, signature, source, text, "
+                        "score, src_tokens, tgt_tokens, split, parts, notes, created) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (seg, signature, item.text, *row),
+                    )
+                    filled += 1
+        return filled
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def add_translations(
+        self, signature: str, items: Sequence[tuple[PendingText, Hypothesis]]
+    ) -> int:
+        """Store one batch of hypotheses in one transaction; return segments written."""
+        written = 0
+        created = now()
+        with self.transaction():
+            for item, hyp in items:
+                for seg in item.segments:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO translations (segment, signature, source, text, "
+                        "score, src_tokens, tgt_tokens, split, parts, notes, created) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            seg,
+                            signature,
+                            item.text,
+                            hyp.text,
+                            hyp.score,
+                            hyp.src_tokens,
+                            hyp.tgt_tokens,
+                            int(hyp.split),
+                            hyp.parts,
+                            json.dumps(list(hyp.notes), ensure_ascii=False),
+                            created,
+                        ),
+                    )
+                    written += 1
+                crash_point("store.translation")
+        return written
+
+    def add_imported_translations(self, items: Sequence[ImportedTranslation]) -> None:
+        """Insert translations read from a file (their systems registered with use_system)."""
+        created = now()
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO translations (segment, signature, source, text, score, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(t.segment, t.signature, t.source, t.text, t.score, created) for t in items],
+            )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def translations(self, signature: str | None = None) -> list[tuple[str, str, str]]:
+        """``(doc:para:sent, signature, text)`` rows in a stable order (for comparisons)."""
+        sql = (
+            "SELECT s.doc || ':' || s.para || ':' || s.sent, t.signature, t.text "
+            "FROM translations t JOIN segments s ON s.id = t.segment"
+        )
+        params: tuple[str, ...] = ()
+        if signature is not None:
+            sql += " WHERE t.signature = ?"
+            params = (signature,)
+        rows = self.db.execute(sql + " ORDER BY s.doc, s.para, s.sent, t.signature", params)
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def translation_texts(self, signature: str, doc: str | None = None) -> dict[int, str]:
+        """Segment id → text of its translation under ``signature`` (of one document, or all)."""
+        sql = "SELECT segment, text FROM translations WHERE signature = ?"
+        params: tuple[str, ...] = (signature,)
+        if doc is not None:
+            sql += " AND segment IN (SELECT id FROM segments WHERE doc = ?)"
+            params = (signature, doc)
+        return {int(seg): str(text) for seg, text in self.db.execute(sql, params)}
+
+    def stored_translations(self, signature: str) -> list[StoredTranslation]:
+        """Every translation under ``signature`` with its source and split (for the checks)."""
+        rows = self.db.execute(
+            "SELECT segment, source, text, parts * split FROM translations WHERE signature = ?",
+            (signature,),
+        )
+        return [StoredTranslation(int(a), str(b), str(c), int(d)) for a, b, c, d in rows]
+
+    def translated_position(self, segment: int, signature: str) -> tuple[str, int, int] | None:
+        """(doc, para, sent) of segment row ``segment`` if it has a translation under
+        ``signature``; None if it has none (or does not exist)."""
+        row = self.db.execute(
+            "SELECT s.doc, s.para, s.sent FROM segments s JOIN translations t "
+            "ON t.segment = s.id AND t.signature = ? WHERE s.id = ?",
+            (signature, segment),
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
