@@ -70,8 +70,7 @@ def build(path: Path, n: int, rng: random.Random) -> None:
         docs.append(Document(f"doc{d:04d}", f"doc{d:04d}.txt", text, segments))
     with open_store(path) as store:
         store.add_documents(docs)
-        rows = store.db.execute("SELECT id, text FROM segments ORDER BY doc, para, sent")
-        pending = [PendingText(text, (int(seg),)) for seg, text in rows]
+        pending = [PendingText(s.text, (s.id,)) for s in store.segment_texts()]
         refs: list[str] = []
         outs_a: list[tuple[PendingText, Hypothesis]] = []
         outs_b: list[tuple[PendingText, Hypothesis]] = []

@@ -61,7 +61,7 @@ def _store(path: Path, docs: dict[str, str], *, translate: bool) -> Store:
 
 
 def _ids(store: Store) -> list[int]:
-    return [int(r[0]) for r in store.db.execute("SELECT id FROM segments ORDER BY doc, para, sent")]
+    return [s.id for s in store.segment_texts()]
 
 
 @pytest.fixture

@@ -247,8 +247,7 @@ def test_review_controls_and_latest_decision(store: Store) -> None:
         assert [b.get("class") for b in select(row, "td.review button")] == [
             "accept", "edit", "reject",
         ]  # fmt: skip
-    first = store.db.execute("SELECT id FROM segments WHERE doc = 'a' AND para = 1 AND sent = 1")
-    assert rows[0].get("data-id") == str(first.fetchone()[0])
+    assert rows[0].get("data-id") == str(store.segment_id("a", 1, 1))
     with pytest.raises(ConfigError, match="'token' and 'api'"):
         render_report(store, review={"token": "x"})
 

@@ -64,8 +64,7 @@ def build_store(path: Path, sentences: tuple[str, ...] = SENTENCES) -> dict[str,
         store.add_documents([make_document("a", sentences)])
         store.use_system(str(SIG))
         translate_pending(store, FakeTranslator(), drop=frozenset())
-        rows = store.db.execute("SELECT text, id FROM segments").fetchall()
-    return {str(text): int(seg) for text, seg in rows}
+        return {s.text: s.id for s in store.segment_texts()}
 
 
 @contextmanager

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from aligned.importing import import_pairs
-from aligned.store import schema as store_schema
 from aligned.pairs import AlignedPair
 from aligned.runner import translate_pending
 from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
+from aligned.store import schema as store_schema
 from corpus.errors import ConfigError, DataError, SongnguError
 from corpus.model import Document, Segment
 from translate.types import Hypothesis, Signature
