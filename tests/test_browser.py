@@ -2,7 +2,7 @@
 
 Why a browser: the page's filters, escaping and review controls are JavaScript and DOM; only a
 browser shows that search filters, that hostile strings stay text (no dialog ever fires) and
-that a click on "save edit" reaches the store. Chromium is ``/usr/bin/chromium`` (``.ci/run``
+that a click on "save edit" reaches the store. Chromium is ``/usr/bin/chromium`` (``make test``
 installs it); Playwright's own browser downloads are never used. Everything is loopback or
 ``file://``, and every wait is bounded (≤ 15 s).
 
@@ -41,7 +41,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
+        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium` (Debian's package)")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
         try:
