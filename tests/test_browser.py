@@ -41,7 +41,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium` (Debian's package)")
+        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium`")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
         try:
