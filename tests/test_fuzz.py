@@ -40,7 +40,6 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from aligned.cli import main as cli_main
 from aligned.commands import import_
 from aligned.formats import get_format, read_path, write_path
 from aligned.formats.base import MAX_INT
@@ -52,6 +51,7 @@ from corpus.model import Document, RawDocument
 from corpus.pipeline import PipelineOptions, process_documents
 from corpus.readers import ReadFailure, read_sources
 from corpus.segment import Segmenter, Span
+from tests.cli import run_cli
 
 # unicode_escape (a codec users may pass to --encoding) warns about the bytes it decodes.
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
@@ -1270,12 +1270,9 @@ def test_regression_lone_surrogate_in_jsonl_document(tmp_path: Path) -> None:
     (item,) = read_sources([str(path)])
     assert isinstance(item, ReadFailure)
     assert item.message.startswith(f"'{path}' line 1: \"text\" holds a lone surrogate \\ud800")
-    with (
-        contextlib.redirect_stderr(io.StringIO()) as err,
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        assert cli_main(["segment", str(path)]) == DataError.exit_code
-    assert "lone surrogate" in err.getvalue()
+    code, _, err = run_cli(["segment", str(path)])
+    assert code == DataError.exit_code
+    assert "lone surrogate" in err
 
 
 @pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib"])
