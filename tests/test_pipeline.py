@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -18,31 +17,12 @@ from corpus.pipeline import (
     process_document,
     process_documents,
 )
-from tests.shared_data import DATA
-
-SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
-GOLD = DATA / "seeds-segmentation"
-SEED_IDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
+from tests.shared_data import NEWS, SEED_IDS, gold_noise, gold_paragraphs
 
 
 def _raw(seed: str) -> RawDocument:
-    text = (SEEDS / f"{seed}.txt").read_text(encoding="utf-8")
-    return RawDocument(id=seed, source=str(SEEDS / f"{seed}.txt"), text=text)
-
-
-def _gold_paragraphs(seed: str) -> list[list[str]]:
-    blocks = (GOLD / f"{seed}.txt").read_text(encoding="utf-8").strip("\n").split("\n\n")
-    return [block.split("\n") for block in blocks]
-
-
-def _noise(seed: str) -> dict[str, str]:
-    rows = (GOLD / f"{seed}.noise.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    out = {}
-    for row in rows:
-        _line, category, _action, segment, _note = row.split("\t")
-        if category != "whitespace-only":
-            out[segment] = category
-    return out
+    text = (NEWS / f"{seed}.txt").read_text(encoding="utf-8")
+    return RawDocument(id=seed, source=str(NEWS / f"{seed}.txt"), text=text)
 
 
 @pytest.mark.parametrize("seed", SEED_IDS)
@@ -53,7 +33,7 @@ def test_seed_segments_equal_gold(seed: str) -> None:
         if seg.sent == 1:
             got.append([])
         got[-1].append(seg.text)
-    assert got == _gold_paragraphs(seed)
+    assert got == gold_paragraphs(seed)
 
 
 def test_seed_counts() -> None:
@@ -64,7 +44,7 @@ def test_seed_counts() -> None:
 
 @pytest.mark.parametrize("seed", SEED_IDS)
 def test_seed_flags_match_noise_annotation(seed: str) -> None:
-    noise = _noise(seed)
+    noise = gold_noise(seed)
     doc = process_document(_raw(seed))
     for seg in doc.segments:
         expected = noise.get(seg.text)
