@@ -7,7 +7,6 @@ and byte-identical exports. Ray is a dependency of the test environment (``songn
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from aligned.cli import main
 from aligned.distributed import ModelSpec, RayEngine, TranslateBatch, _hypothesis
 from aligned.store import open_store
 from corpus.errors import ConfigError, ModelError
@@ -158,11 +156,9 @@ def test_actor_batches_round_trip_to_hypotheses(trained_model_dir: Path) -> None
 def test_engine_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="--actors must be at least 1, got 0"):
         RayEngine(ModelSpec(model="m"), actors=0)
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["run", str(NEWS), "-o", "/nonexistent/x", "--actors", "2"])
+    code, _, err = run_cli(["run", str(NEWS), "-o", "/nonexistent/x", "--actors", "2"])
     assert code == 2
-    assert "--address and --actors need --engine ray" in err.getvalue()
+    assert "--address and --actors need --engine ray" in err
 
 
 def test_missing_ray_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
