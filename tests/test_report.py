@@ -21,11 +21,10 @@ from aligned.runner import translate_pending
 from aligned.scoring import score_store
 from aligned.store import Store, open_store
 from corpus.errors import ConfigError, DataError
-from tests.fakes import SIG, SIG2, FakeTranslator, SuffixTranslator
+from tests.fakes import SIG, SIG2, XSS, FakeTranslator, SuffixTranslator
 from tests.fakes import make_document as doc
 
-XSS_SCRIPT = "<script>alert(1)</script>"
-XSS_IMG = '"><img src=x onerror=alert(1)>'
+XSS_SCRIPT, XSS_IMG = XSS
 EVIL_DOC = "d</script><script>alert(2)</script>"
 
 
