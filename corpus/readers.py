@@ -334,8 +334,10 @@ def _walk(
         for d in sorted(dirs):
             if d.startswith("."):
                 continue
-            if (by := excluder.match(os.path.join(root, d))) is not None:
-                skipped.append(Skipped(os.path.join(root, d), by))
+            sub = os.path.join(root, d)
+            # os.walk does not enter linked folders: no note for them
+            if not os.path.islink(sub) and (by := excluder.match(sub)) is not None:
+                skipped.append(Skipped(sub, by))
                 continue
             kept.append(d)
         dirs[:] = kept
