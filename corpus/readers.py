@@ -116,7 +116,7 @@ class Skipped:
 @dataclass(frozen=True, slots=True)
 class _Input:
     path: str  # as found (``-`` for stdin)
-    doc_id: str  # the document id (``-`` for stdin: derived when read)
+    doc_id: str | None  # the document id (None for stdin without ``doc_id``: from its bytes)
 
 
 def read_sources(
@@ -250,7 +250,7 @@ def _expand(
             if stdin_given:
                 raise ConfigError("'-' (stdin) is given twice; stdin can be read only once")
             stdin_given = True
-            out.append(_Input(STDIN, doc_id or STDIN))
+            out.append(_Input(STDIN, doc_id))
             continue
         skipped: list[Skipped] = []
         if os.path.isdir(source):
@@ -283,8 +283,8 @@ def _expand(
             if skipped:
                 names = ", ".join(sorted({f"'{s.excluded}'" for s in skipped}))
                 raise ConfigError(
-                    f"everything '{source}' names is excluded from the input (by {names}); "
-                    "name other inputs"
+                    f"'{source}' names no {_suffix_list()} files outside the excluded paths "
+                    f"({names}); name other inputs"
                 )
             raise ConfigError(nothing)
         if on_skip is not None:
@@ -399,7 +399,7 @@ def _read_one(
         yield ReadFailure(path, err)
         return
     doc_id = inp.doc_id
-    if path == STDIN and doc_id == STDIN:  # no --doc-id: the content names it
+    if doc_id is None:  # stdin without --doc-id: the content names it
         doc_id = f"stdin-{hashlib.sha256(data).hexdigest()[:12]}"
     fmt = forced or SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower()) or sniff_format(text)
     if fmt == "jsonl":

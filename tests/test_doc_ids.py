@@ -287,5 +287,6 @@ def test_everything_excluded_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         read(tmp_path / "news", out, exclude=[out])
     assert str(info.value) == (
-        f"everything '{out}' names is excluded from the input (by '{out}'); name other inputs"
+        f"'{out}' names no *.txt/*.html/*.htm/*.jsonl files outside the excluded paths "
+        f"('{out}'); name other inputs"
     )
