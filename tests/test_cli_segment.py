@@ -30,11 +30,11 @@ def test_jsonl_records_map_back_to_source(capsys: pytest.CaptureFixture[str]) ->
     assert set(records[0]) == {"doc", "para", "sent", "start", "end", "text", "flags"}
     original = seed.read_text(encoding="utf-8")
     for r in records:
-        assert r["doc"] == "003_31235d404d81b38e"
+        assert r["doc"] == "003_31235d404d81b38e.txt"
         assert " ".join(original[r["start"] : r["end"]].split()) == r["text"]
     assert records[0]["flags"] == ["heading"]
     assert records[2] == {
-        "doc": "003_31235d404d81b38e",
+        "doc": "003_31235d404d81b38e.txt",
         "para": 3,
         "sent": 1,
         "start": original.index("Thứ bảy - 16/04/2022"),

@@ -17,7 +17,8 @@ from corpus.pipeline import (
     process_document,
     process_documents,
 )
-from tests.shared_data import NEWS, SEED_IDS, gold_noise, gold_paragraphs
+from corpus.readers import read_sources
+from tests.shared_data import DATA, NEWS, SEED_IDS, gold_noise, gold_paragraphs
 
 
 def _raw(seed: str) -> RawDocument:
@@ -122,3 +123,70 @@ def test_drop_flags() -> None:
 def test_empty_document_gives_no_segments() -> None:
     doc = process_document(RawDocument(id="e", source="-", text="\u00a0\n \n"))
     assert doc.segments == []
+
+
+# --- --segment lines -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "sentences"),
+    [("flores200-dev", 499, 554), ("ntrex128", 1005, 1026)],
+)
+def test_lines_mode_gives_one_segment_per_line_of_a_test_set(
+    name: str, lines: int, sentences: int
+) -> None:
+    path = DATA / name / "dev.vi"
+    [raw] = read_sources([str(path)])
+    assert isinstance(raw, RawDocument)
+    [doc] = process_documents([raw], PipelineOptions(segment="lines"))
+    file_lines = path.read_text(encoding="utf-8").split("\n")
+    assert file_lines[-1] == "" and all(ln.strip() for ln in file_lines[:-1])
+    assert len(doc.segments) == len(file_lines) - 1 == lines
+    assert [(s.doc, s.para, s.sent) for s in doc.segments] == [
+        ("dev.vi", n, 1) for n in range(1, lines + 1)
+    ]
+    for seg, line in zip(doc.segments, file_lines, strict=False):
+        assert raw.text[seg.start : seg.end] == line.strip()
+        assert seg.text == clean_text(line).text.strip()
+    # the default sentence mode splits some lines: the count differs
+    assert len(process_document(raw).segments) == sentences
+
+
+def test_lines_mode_keeps_every_line_whole_with_exact_offsets() -> None:
+    text = (
+        "Phóng viên: Câu một. Câu hai.\r\n"
+        "\r\n"
+        "  \t \n"
+        "Ông đe\u0301n\u00a0TP.HCM.\n"
+        "Bình luận\n"
+        "\u200b\n"
+        "Cuối."
+    )
+    raw = RawDocument(id="d", source="-", text=text)
+    doc = process_document(raw, PipelineOptions(segment="lines"))
+    assert [(s.para, s.sent, s.text, s.flags) for s in doc.segments] == [
+        (1, 1, "Phóng viên: Câu một. Câu hai.", ()),
+        (4, 1, "Ông đén TP.HCM.", ()),
+        (5, 1, "Bình luận", ("widget",)),
+        (7, 1, "Cuối.", ()),
+    ]
+    assert [text[s.start : s.end] for s in doc.segments] == [
+        "Phóng viên: Câu một. Câu hai.",
+        "Ông đe\u0301n\u00a0TP.HCM.",
+        "Bình luận",
+        "Cuối.",
+    ]
+    sentences = process_document(raw)
+    assert [s.text for s in sentences.segments][:3] == ["Phóng viên:", "Câu một.", "Câu hai."]
+
+
+def test_segment_mode_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="unknown segment mode 'words'; use 'sentences'"):
+        PipelineOptions(segment="words")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="--paragraphs blank joins lines"):
+        PipelineOptions(segment="lines", paragraphs="blank")
+
+
+def test_document_keeps_the_read_order() -> None:
+    raws = [RawDocument(id=f"d{i}", source="-", text="Một.", order=i) for i in (0, 1, 2)]
+    assert [d.order for d in process_documents(raws)] == [0, 1, 2]

@@ -97,7 +97,7 @@ def test_exported_pairs_map_back_to_source_offsets(news_run: Path) -> None:
     for r in records:
         original = texts[r["doc"]][r["start"] : r["end"]]
         assert " ".join(clean_text(original).text.split()) == r["vi"]
-    assert {r["doc"] for r in records} == {"000_abbbb2874d62dfae", "003_31235d404d81b38e"}
+    assert {r["doc"] for r in records} == {"000_abbbb2874d62dfae.txt", "003_31235d404d81b38e.txt"}
 
 
 def test_flags_survive_into_tmx_props(news_run: Path) -> None:
