@@ -8,6 +8,8 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 OUT    ?= out
 MODEL  ?= Helsinki-NLP/opus-mt-vi-en
+# tests/test_browser.py drives Debian's Chromium at this path (Playwright never downloads one).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint typecheck unit bench clean
 
@@ -29,10 +31,20 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed
+unit: $(BIN)/.installed $(CHROMIUM)
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# Checked first, so a missing browser stops `make test` before minutes of lint and mypy.
+test: $(CHROMIUM) lint typecheck unit
+
+# The browser tests are part of the suite: as root (CI, containers) Chromium is installed with
+# apt; otherwise the run stops with the one command that installs it (no silent skip).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for tests/test_browser.py (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@test -x $@ || { echo "make test needs Debian's chromium at $@ for tests/test_browser.py: run \`sudo apt-get install chromium\` and then \`make test\` again" >&2; exit 1; }
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/segmentation.py

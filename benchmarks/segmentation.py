@@ -3,8 +3,10 @@
 Prints boundary precision/recall/F1 on the seed gold (sentence-only and strict, i.e. with the
 speaker-label boundaries) and on UD_Vietnamese-VTB dev detok (5-sentence paragraphs and one
 running text), the tricky cases passed, and sentences per second on one core, with the regex
-baseline of the study measured in the same run. A boundary is an interior segment end as an
-offset in whitespace-free text; paragraph ends are given and not scored (study §2).
+baseline of the study measured in the same run; and how fast ``corpus.readers`` reads a file of
+one 2**20-character line, against a plain ``read_bytes().decode()`` of the same file in the same
+run. A boundary is an interior segment end as an offset in whitespace-free text; paragraph ends
+are given and not scored (study §2).
 
     .venv/bin/python benchmarks/segmentation.py [--shared ../shared] [--runs 7]
 """
@@ -201,6 +203,28 @@ def speed_report(sentences: list[str], runs: int) -> list[str]:
     return lines
 
 
+def reader_report(runs: int) -> list[str]:
+    """``read_sources`` on a file of one 2**20-character line (the reader must not go quadratic on
+    long lines) against the floor: reading and decoding the same bytes with nothing else."""
+    import tempfile
+
+    from corpus.readers import read_sources
+
+    line = ("Hà Nội đón mùa thu với không khí se lạnh, " * 30000)[: 1 << 20]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.txt"
+        path.write_text(line, encoding="utf-8")
+        size = path.stat().st_size / 1e6
+        reader = _best(lambda: list(read_sources([str(path)])), runs)
+        floor = _best(lambda: path.read_bytes().decode("utf-8"), runs)
+    return [
+        f"Reading a file of one {len(line):,}-character line ({size:.2f} MB), best of {runs} runs:",
+        f"  corpus.readers.read_sources  {reader * 1e3:8.2f} ms  ({size / reader:,.0f} MB/s)",
+        f"  read_bytes().decode()        {floor * 1e3:8.2f} ms  ({size / floor:,.0f} MB/s)",
+        f"  reader/plain-decode time ratio: {reader / floor:.1f}x",
+    ]
+
+
 def _gold_noise(shared: Path, seed: str) -> dict[str, str]:
     path = shared / "data" / "seeds-segmentation" / f"{seed}.noise.tsv"
     with path.open(encoding="utf-8") as f:
@@ -290,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *ud_report(sentences),
         *tricky_report(args.shared),
         *speed_report(sentences, args.runs),
+        *reader_report(args.runs),
         *noise_report(args.shared),
     ]
     print("\n".join(report))

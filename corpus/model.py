@@ -36,11 +36,12 @@ class Segment:
 class RawDocument:
     """A document as read: decoded text plus how it was decoded."""
 
-    id: str
-    source: str  # path, or "-" for stdin, or "path#line" for a JSONL record
+    id: str  # stable: see corpus.readers (relative path, JSONL id, stdin content hash)
+    source: str  # path as given, or "-" for stdin, or "path#line" for a JSONL record
     text: str
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
+    order: int = 0  # 0-based position among the documents of one read (argument order)
 
 
 @dataclass(slots=True)
@@ -52,3 +53,4 @@ class Document:
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
     cleaning: dict[str, int] = field(default_factory=dict)  # step name -> number of changes
+    order: int = 0  # RawDocument.order: where the document came in the input

@@ -5,6 +5,15 @@ the original; paragraphs are taken from the cleaned text (a non-blank line each,
 lines between blank lines), segmented with document-level speaker-label memory, then flagged.
 Batch-level flags (text repeated across documents) need every document of the batch, so
 ``process_documents`` takes them all.
+
+``segment="lines"`` is for input that is already one sentence per line (test sets such as
+FLORES, parallel files): every non-blank line of the cleaned text is exactly one segment, with
+no sentence splitting and nothing merged or removed, so a file of N non-blank lines gives N
+segments in line order. ``para`` is then the line's physical number in the text (1-based,
+blank lines counted; ``\\r\\n``, ``\\r``, U+2028 ... each end a line, as the cleaner
+normalizes them), so ``doc:para`` points at the line in the file; ``sent`` is always 1.
+Noise flags are still computed and recorded; leaving flagged segments out is the caller's
+choice.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from corpus.model import Document, RawDocument, Segment
 from corpus.segment import Segmenter
 
 ParagraphMode = Literal["line", "blank"]
+SegmentMode = Literal["sentences", "lines"]
 
 _LINE = re.compile(r"[^\n]+")
 _BLOCK = re.compile(r"[^\n]+(?:\n[^\n]+)*")
@@ -33,6 +43,20 @@ class PipelineOptions:
     # "line": every non-blank line is a paragraph (scraped news, the seeds);
     # "blank": paragraphs are separated by blank lines (hard-wrapped text).
     paragraphs: ParagraphMode = "line"
+    # "sentences": paragraphs are split into sentences (the default);
+    # "lines": every non-blank line is one segment as it is (one-sentence-per-line input).
+    segment: SegmentMode = "sentences"
+
+    def __post_init__(self) -> None:
+        if self.segment not in ("sentences", "lines"):
+            raise ConfigError(f"unknown segment mode '{self.segment}'; use 'sentences' or 'lines'")
+        if self.paragraphs not in ("line", "blank"):
+            raise ConfigError(f"unknown paragraph mode '{self.paragraphs}'; use 'line' or 'blank'")
+        if self.segment == "lines" and self.paragraphs == "blank":
+            raise ConfigError(
+                "--paragraphs blank joins lines, --segment lines keeps every line as one "
+                "segment; choose one of them"
+            )
 
 
 def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[tuple[int, int]]:
@@ -49,14 +73,27 @@ def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[tuple[int, 
     return spans
 
 
+_Para = tuple[int, list[tuple[int, int, str, bool]]]  # number, [(start, end, text, speaker)]
+
+
 def _segment_texts(
     raw: RawDocument, options: PipelineOptions
-) -> tuple[list[list[tuple[int, int, str, bool]]], dict[str, int]]:
+) -> tuple[list[_Para], dict[str, int]]:
     cleaned = clean_text(raw.text, options.clean)
     spans = paragraph_spans(cleaned.text, options.paragraphs)
+    if options.segment == "lines":
+        paras: list[_Para] = []
+        lineno, counted_to = 1, 0
+        for s, e in spans:
+            lineno += cleaned.text.count("\n", counted_to, s)
+            counted_to = s
+            start = cleaned.chain.to_old(s)
+            end = cleaned.chain.to_old(e, end=True)
+            paras.append((lineno, [(start, end, cleaned.text[s:e], False)]))
+        return paras, dict(cleaned.counts)
     para_texts = [cleaned.text[s:e] for s, e in spans]
     seg_spans = Segmenter().split_document(para_texts)
-    paras: list[list[tuple[int, int, str, bool]]] = []
+    paras = []
     for (p_start, _), ptext, sspans in zip(spans, para_texts, seg_spans, strict=True):
         segs = []
         for sp in sspans:
@@ -67,19 +104,19 @@ def _segment_texts(
             end = cleaned.chain.to_old(p_start + sp.end, end=True)
             segs.append((start, end, text, sp.speaker))
         if segs:
-            paras.append(segs)
+            paras.append((len(paras) + 1, segs))
     return paras, dict(cleaned.counts)
 
 
 def _build(
     raw: RawDocument,
-    paras: list[list[tuple[int, int, str, bool]]],
+    paras: list[_Para],
     flags: list[list[tuple[str, ...]]],
     counts: dict[str, int],
 ) -> Document:
     segments = [
-        Segment(raw.id, pi, si, start, end, text, flags[pi - 1][si - 1])
-        for pi, para in enumerate(paras, start=1)
+        Segment(raw.id, number, si, start, end, text, para_flags[si - 1])
+        for (number, para), para_flags in zip(paras, flags, strict=True)
         for si, (start, end, text, _speaker) in enumerate(para, start=1)
     ]
     return Document(
@@ -90,6 +127,7 @@ def _build(
         encoding=raw.encoding,
         warnings=list(raw.warnings),
         cleaning=counts,
+        order=raw.order,
     )
 
 
@@ -107,11 +145,11 @@ def process_documents(
     doc_flags: list[list[list[tuple[str, ...]]]] = []
     for raw in raws:
         paras, counts = _segment_texts(raw, options)
-        texts = [[t for _, _, t, _ in para] for para in paras]
-        speaker = [[sp for _, _, _, sp in para] for para in paras]
+        texts = [[t for _, _, t, _ in para] for _, para in paras]
+        speaker = [[sp for _, _, _, sp in para] for _, para in paras]
         staged.append((raw, paras, counts))
         doc_flags.append(flag_document(texts, speaker))
-    batch_texts = [[[t for _, _, t, _ in para] for para in paras] for _, paras, _ in staged]
+    batch_texts = [[[t for _, _, t, _ in para] for _, para in paras] for _, paras, _ in staged]
     merged = flag_batch(batch_texts, doc_flags)
     return [
         _build(raw, paras, flags, counts)

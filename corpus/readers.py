@@ -10,20 +10,36 @@ The text of a ``RawDocument`` is kept exactly as decoded (``\\r\\n`` and all): s
 point into it, and the cleaner does every normalization itself, recording its edits. The one
 exception is Windows-1258, which writes tone marks as combining characters: it is decoded and
 then composed (NFC), since that is what decoding a Vietnamese legacy file means.
+
+Document ids are stable: the store keys translations and human review decisions by them, so an
+id may depend only on the document itself and the argument it was found under, never on sort
+order or on what other files exist.
+
+- A file found under a directory argument: its path relative to that argument, with POSIX
+  separators and its suffix (``scrape/`` -> ``2024-05-01/index.html``; ``a.txt`` and ``a.html``
+  are two ids). A file named as an argument: its file name (``article.txt``). A file matched by
+  a glob: its path relative to the glob's fixed prefix, the directories before the first
+  wildcard component (``scrape/*/index.html`` -> ``2024-05-01/index.html``).
+- A JSONL record: its ``id`` field; without one, ``<file id>#<line>`` (``batch.jsonl#3``).
+- Stdin: the caller's ``doc_id`` (``--doc-id``), else ``stdin-`` + the first 12 hex digits of
+  the SHA-256 of its bytes, so the same input gets the same id in every run.
+
+The same file reached twice (two arguments, a symlink) is read once. Two different documents
+with one id are an error naming both, never silently renamed.
 """
 
 from __future__ import annotations
 
 import codecs
 import glob
+import hashlib
 import json
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from corpus.errors import ConfigError, DataError
@@ -83,56 +99,150 @@ class ReadFailure:
         return str(self.error)
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A path left out because the caller excluded it (``read_sources(exclude=...)``)."""
+
+    path: str  # as found: the argument, a glob match, or a file or folder under an argument
+    excluded: str  # the entry of ``exclude`` it matched, as the caller gave it
+
+    @property
+    def message(self) -> str:
+        if os.path.realpath(self.path) == os.path.realpath(self.excluded):
+            return f"not reading '{self.path}': it is excluded from the input"
+        return f"not reading '{self.path}': it is inside '{self.excluded}', which is excluded"
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    path: str  # as found (``-`` for stdin)
+    doc_id: str | None  # the document id (None for stdin without ``doc_id``: from its bytes)
+
+
 def read_sources(
     sources: Sequence[str],
     *,
     encoding: str | None = None,
     stdin: BinaryIO | None = None,
     fmt: str | None = None,
+    doc_id: str | None = None,
+    exclude: Iterable[str] = (),
+    on_skip: Callable[[Skipped], None] | None = None,
 ) -> Iterator[RawDocument | ReadFailure]:
-    """Yield every document of ``sources``, in a deterministic order.
+    """Yield every document of ``sources``: arguments in the order given, each directory in
+    sorted path order; ``RawDocument.order`` numbers the documents 0, 1, 2 ... as yielded.
 
     Each source is a file, a directory (searched recursively for ``*.txt``, ``*.html``,
     ``*.htm``, ``*.jsonl``; hidden entries skipped), a glob pattern, or ``-`` for stdin. All
     sources are expanded before the first document is read, so a source that matches nothing
-    raises ``ConfigError`` before any output. A file reached twice is read once.
+    raises ``ConfigError`` before any output. A file reached twice is read once (the first
+    time). Paths in ``exclude`` (files or directories, compared as resolved real paths) are
+    never read; each one met is passed to ``on_skip``.
 
     ``encoding`` is the fallback for input that is not valid UTF-8 (valid UTF-8 is always read
     as UTF-8). ``fmt`` (``text``, ``html``, ``jsonl``) overrides the format for every input;
-    without it the suffix decides, and stdin or an unknown suffix is sniffed.
+    without it the suffix decides, and stdin or an unknown suffix is sniffed. ``doc_id`` names
+    the stdin document (see the module docstring for every id rule).
 
-    Ids: file stem for text and HTML, ``id`` field for JSONL records (``<stem>#<line>`` when
-    missing), ``stdin`` for stdin. Ids are unique in a run: a repeated one gets ``-2``, ``-3``
-    ... and a warning on the document.
+    Two different files with one id raise ``DataError`` before anything is read; a document
+    read later whose id is already taken (a JSONL record, stdin) is a ``ReadFailure`` naming
+    both sources.
     """
     if encoding is not None:
         encoding = _check_encoding(encoding)
     forced = _check_format(fmt)
-    inputs = _expand(sources)
-    used_ids: set[str] = set()
-    for path in inputs:
-        for item in _read_one(path, encoding=encoding, stdin=stdin, forced=forced):
+    inputs = _expand(sources, _check_doc_id(doc_id, sources), _Excluder(exclude), on_skip)
+    owners: dict[str, str] = {}  # id -> source of the document that has it
+    order = 0
+    for inp in inputs:
+        for item in _read_one(inp, encoding=encoding, stdin=stdin, forced=forced):
             if isinstance(item, RawDocument):
-                _make_unique(item, used_ids)
+                if item.id in owners:
+                    item = ReadFailure(item.source, _duplicate(item.id, owners[item.id], item))
+                else:
+                    owners[item.id] = item.source
+                    item.order = order
+                    order += 1
             yield item
+
+
+def _duplicate(doc_id: str, first: str, doc: RawDocument) -> DataError:
+    return DataError(
+        f"id '{doc_id}' of '{_shown(doc.source)}' is already the id of '{_shown(first)}'; "
+        'give every document its own id (JSONL "id" fields, --doc-id for stdin)'
+    )
+
+
+def _shown(source: str) -> str:
+    """``-`` and ``-#3`` (stdin and its JSONL records) as ``<stdin>`` and ``<stdin>#3``."""
+    if source == STDIN or source.startswith(STDIN + "#"):
+        return "<stdin>" + source[1:]
+    return source
+
+
+def _check_doc_id(doc_id: str | None, sources: Sequence[str]) -> str | None:
+    if doc_id is None:
+        return None
+    if not doc_id.strip() or doc_id != doc_id.strip() or _SURROGATE.search(doc_id):
+        raise ConfigError(
+            f"--doc-id {doc_id!r} is not a usable id; give a non-empty name without leading "
+            "or trailing spaces"
+        )
+    if STDIN not in sources:
+        raise ConfigError(
+            f"--doc-id '{doc_id}' names the stdin document, but '-' (stdin) is not among the "
+            "inputs; add '-' or leave --doc-id out"
+        )
+    return doc_id
 
 
 # --- source expansion ------------------------------------------------------------------------
 
 
-def _expand(sources: Sequence[str]) -> list[str]:
-    """Expand sources into file paths (or ``-``), deduplicated, in a deterministic order."""
+class _Excluder:
+    """Resolved real paths never to read; ``match`` says which entry covers a path."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.entries = [(os.path.realpath(p), p) for p in paths]
+
+    def match(self, path: str) -> str | None:
+        if not self.entries:
+            return None
+        real = os.path.realpath(path)
+        for root, given in self.entries:
+            if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+                return given
+        return None
+
+
+def _expand(
+    sources: Sequence[str],
+    doc_id: str | None,
+    excluder: _Excluder,
+    on_skip: Callable[[Skipped], None] | None,
+) -> list[_Input]:
+    """Expand sources into inputs with their ids, deduplicated, in argument order."""
     if not sources:
         raise ConfigError("no input given: name files, directories, glob patterns, or - for stdin")
-    out: list[str] = []
+    out: list[_Input] = []
     seen: set[str] = set()
+    owners: dict[str, str] = {} if doc_id is None else {doc_id: STDIN}
 
-    def add(path: str) -> None:
-        key = path if path == STDIN else os.path.realpath(path)
-        if key in seen:
+    def add(path: str, base: str) -> None:
+        real = os.path.realpath(path)
+        if real in seen:
             return
-        seen.add(key)
-        out.append(path)
+        seen.add(real)
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        if rel in owners:
+            first = "<stdin> (--doc-id)" if owners[rel] == STDIN else owners[rel]
+            raise DataError(
+                f"'{path}' and '{first}' both have the id '{rel}' (a file's id is its path "
+                "relative to the argument it was found under); name their common parent "
+                "directory instead, or rename one of them"
+            )
+        owners[rel] = path
+        out.append(_Input(path, rel))
 
     stdin_given = False
     for source in sources:
@@ -140,51 +250,108 @@ def _expand(sources: Sequence[str]) -> list[str]:
             if stdin_given:
                 raise ConfigError("'-' (stdin) is given twice; stdin can be read only once")
             stdin_given = True
-            add(STDIN)
-        elif os.path.isdir(source):
-            files = _walk(source)
-            if not files:
-                raise ConfigError(
-                    f"directory '{source}' holds no {_suffix_list()} files; "
-                    "name the files directly or use a glob pattern"
-                )
-            for f in files:
-                add(f)
+            out.append(_Input(STDIN, doc_id))
+            continue
+        skipped: list[Skipped] = []
+        if os.path.isdir(source):
+            files = _walk(source, source, excluder, skipped)
+            nothing = (
+                f"directory '{source}' holds no {_suffix_list()} files; "
+                "name the files directly or use a glob pattern"
+            )
         elif os.path.isfile(source):
-            add(source)
+            files = _files_of(source, os.path.dirname(source), excluder, skipped)
+            nothing = ""
         elif glob.has_magic(source):
-            matches = sorted(glob.glob(source, recursive=True))
+            base = _glob_base(source)
             files = []
-            for m in matches:
+            matches = glob.glob(source, recursive=True)
+            for m in sorted(matches, key=lambda m: os.path.relpath(m, base).split(os.sep)):
                 if os.path.isdir(m):
-                    files.extend(_walk(m))
+                    files.extend(_walk(m, base, excluder, skipped))
                 elif os.path.isfile(m):
-                    files.append(m)
-            if not files:
-                raise ConfigError(
-                    f"glob pattern '{source}' matches no files; check the pattern "
-                    "(quote it so the shell does not expand it)"
-                )
-            for f in files:
-                add(f)
+                    files.extend(_files_of(m, base, excluder, skipped))
+            nothing = (
+                f"glob pattern '{source}' matches no files; check the pattern "
+                "(quote it so the shell does not expand it)"
+            )
         elif os.path.exists(source):
             raise ConfigError(f"'{source}' is neither a file nor a directory; name a file")
         else:
             raise ConfigError(f"no such file or directory: '{source}'; check the path")
+        if not files:
+            if skipped:
+                names = ", ".join(sorted({f"'{s.excluded}'" for s in skipped}))
+                raise ConfigError(
+                    f"'{source}' names no {_suffix_list()} files outside the excluded paths "
+                    f"({names}); name other inputs"
+                )
+            raise ConfigError(nothing)
+        if on_skip is not None:
+            for s in skipped:
+                on_skip(s)
+        for path, base in files:
+            add(path, base)
     return out
 
 
-def _walk(directory: str) -> list[str]:
-    """Files of known suffix under ``directory``, sorted; hidden files and folders skipped."""
+def _files_of(
+    path: str, base: str, excluder: _Excluder, skipped: list[Skipped]
+) -> list[tuple[str, str]]:
+    """``[(path, base)]`` for one named file, or ``[]`` (and a note) when it is excluded."""
+    if (by := excluder.match(path)) is not None:
+        skipped.append(Skipped(path, by))
+        return []
+    return [(path, base or os.curdir)]
+
+
+def _glob_base(pattern: str) -> str:
+    """The directory part of a glob before its first wildcard component (ids are relative to
+    it): ``scrape/*/index.html`` -> ``scrape``, ``*.txt`` -> ``.``."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    if not fixed:
+        return os.curdir
+    return "/".join(fixed) or "/"
+
+
+def _walk(
+    directory: str, base: str, excluder: _Excluder, skipped: list[Skipped]
+) -> list[tuple[str, str]]:
+    """``[(path, base)]`` for the files of known suffix under ``directory``, in sorted path
+    order (component by component: ``a/x`` before ``a-b/x``); hidden files and folders and
+    excluded paths skipped (an excluded folder is not entered)."""
+    if (by := excluder.match(directory)) is not None:
+        skipped.append(Skipped(directory, by))
+        return []
     found: list[str] = []
     for root, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        kept = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                continue
+            sub = os.path.join(root, d)
+            # os.walk does not enter linked folders: no note for them
+            if not os.path.islink(sub) and (by := excluder.match(sub)) is not None:
+                skipped.append(Skipped(sub, by))
+                continue
+            kept.append(d)
+        dirs[:] = kept
         for name in files:
             if name.startswith("."):
                 continue
             if os.path.splitext(name)[1].lower() in SUFFIX_FORMATS:
-                found.append(os.path.join(root, name))
-    return sorted(found)
+                path = os.path.join(root, name)
+                if (by := excluder.match(path)) is not None:
+                    skipped.append(Skipped(path, by))
+                    continue
+                found.append(path)
+    found.sort(key=lambda p: os.path.relpath(p, directory).split(os.sep))
+    return [(p, base) for p in found]
 
 
 def _suffix_list() -> str:
@@ -217,39 +384,26 @@ def _check_format(fmt: str | None) -> Format | None:
         raise ConfigError(f"unknown input format '{fmt}'; use one of: text, html, jsonl") from None
 
 
-def _make_unique(doc: RawDocument, used: set[str]) -> None:
-    if doc.id in used:
-        n = 2
-        while f"{doc.id}-{n}" in used:
-            n += 1
-        new = f"{doc.id}-{n}"
-        doc.warnings.append(
-            f"id '{doc.id}' of '{doc.source}' is already used by an earlier document; "
-            f"renamed to '{new}' (give the files distinct names or ids to avoid this)"
-        )
-        doc.id = new
-    used.add(doc.id)
-
-
 # --- one input -------------------------------------------------------------------------------
 
 
 def _read_one(
-    path: str, *, encoding: str | None, stdin: BinaryIO | None, forced: Format | None
+    inp: _Input, *, encoding: str | None, stdin: BinaryIO | None, forced: Format | None
 ) -> Iterator[RawDocument | ReadFailure]:
-    if path == STDIN:
-        name, stem = "<stdin>", "stdin"
-    else:
-        name, stem = path, Path(path).stem
+    path = inp.path
+    name = "<stdin>" if path == STDIN else path
     try:
         data = _read_bytes(path, stdin)
         text, used, warnings = decode_bytes(data, name, encoding)
     except DataError as err:
         yield ReadFailure(path, err)
         return
+    doc_id = inp.doc_id
+    if doc_id is None:  # stdin without --doc-id: the content names it
+        doc_id = f"stdin-{hashlib.sha256(data).hexdigest()[:12]}"
     fmt = forced or SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower()) or sniff_format(text)
     if fmt == "jsonl":
-        yield from _read_jsonl(text, path, name, stem, used, warnings)
+        yield from _read_jsonl(text, path, name, doc_id, used, warnings)
         return
     try:
         if fmt == "html":
@@ -259,7 +413,7 @@ def _read_one(
     except DataError as err:
         yield ReadFailure(path, err)
         return
-    yield RawDocument(id=stem, source=path, text=text, encoding=used, warnings=warnings)
+    yield RawDocument(id=doc_id, source=path, text=text, encoding=used, warnings=warnings)
 
 
 def _read_bytes(path: str, stdin: BinaryIO | None) -> bytes:
@@ -476,7 +630,7 @@ def _trafilatura_config() -> ConfigParser:
 
 
 def _read_jsonl(
-    text: str, path: str, name: str, stem: str, used: str, warnings: list[str]
+    text: str, path: str, name: str, file_id: str, used: str, warnings: list[str]
 ) -> Iterator[RawDocument | ReadFailure]:
     """One document per non-blank line ``{"id": ..., "text": ...}``; bad lines fail alone."""
     records = 0
@@ -487,7 +641,7 @@ def _read_jsonl(
         records += 1
         where = f"{path}#{lineno}"
         try:
-            doc_id, doc_text = _parse_record(line, name, lineno, stem)
+            doc_id, doc_text = _parse_record(line, name, lineno, file_id)
         except DataError as err:
             yield ReadFailure(where, err)
             continue
@@ -500,7 +654,7 @@ def _read_jsonl(
         )
 
 
-def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, str]:
+def _parse_record(line: str, name: str, lineno: int, file_id: str) -> tuple[str, str]:
     at = f"'{name}' line {lineno}"
     try:
         record = json.loads(line)
@@ -532,7 +686,7 @@ def _parse_record(line: str, name: str, lineno: int, stem: str) -> tuple[str, st
             "surrogate pair"
         )
     if "id" not in record or record["id"] is None:
-        return f"{stem}#{lineno}", doc_text
+        return f"{file_id}#{lineno}", doc_text
     doc_id = record["id"]
     if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)):
         raise DataError(

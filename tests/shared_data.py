@@ -2,11 +2,13 @@
 
 CI clones the repository with ``shared/`` beside it; developers' checkouts have it at
 ``../shared`` too. ``$SONGNGU_SHARED`` overrides both (``$SONGNGU_SHARED_DATA`` only its
-``data/`` folder). Tests and benchmarks read it through this one module.
+``data/`` folder). Tests and benchmarks read it through this one module, and the tests read
+the segmentation gold of the two seed articles through the readers below.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -26,3 +28,30 @@ def _find() -> Path:
 SHARED = _find()
 DATA = Path(os.environ.get("SONGNGU_SHARED_DATA", str(SHARED / "data")))
 SEEDS = SHARED / "seeds"
+GOLD = DATA / "seeds-segmentation"  # per seed: <id>.txt (the gold sentences), <id>.noise.tsv
+SEED_IDS = ("000_abbbb2874d62dfae", "003_31235d404d81b38e")
+NEWS = _ROOT / "examples" / "news"  # the repository's own copies of the two seeds, verbatim
+
+
+def gold_paragraphs(seed: str) -> list[list[str]]:
+    """The gold sentences of ``seed``, per paragraph (blank-line separated, one per line)."""
+    blocks = (GOLD / f"{seed}.txt").read_text(encoding="utf-8").strip("\n").split("\n\n")
+    return [block.split("\n") for block in blocks]
+
+
+def noise_rows(seed: str) -> list[dict[str, str]]:
+    """The rows of ``<seed>.noise.tsv`` (line, category, action, segment, note)."""
+    with open(GOLD / f"{seed}.noise.tsv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def gold_noise(seed: str) -> dict[str, str]:
+    """Gold category by segment text, whitespace-only lines left out (they are no segment)."""
+    return {
+        r["segment"]: r["category"] for r in noise_rows(seed) if r["category"] != "whitespace-only"
+    }
+
+
+def gold_labels(seed: str) -> set[str]:
+    """The segments the gold marks as speaker labels."""
+    return {r["segment"] for r in noise_rows(seed) if r["category"] == "speaker-label"}

@@ -7,37 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aligned.align import Bead, align, similarity, split_sentences
-
-# A document with every bead type: line 1 holds two reference sentences (1-2), source segments
-# 2 and 3 are one reference sentence (2-1), segment 4 is site furniture with no reference (1-0)
-# and reference sentence 5 has no source (0-1).
-SOURCE = [
-    "Con mèo ngồi trên tấm thảm gần cửa.",
-    "Giá tăng năm phần trăm trong tháng Ba rồi lại giảm trong tháng Tư.",
-    "Bộ trưởng đến Hà Nội hôm thứ Hai",
-    "và gặp chủ tịch nước tại dinh.",
-    "Ảnh: Reuters/ quảng cáo bấm vào đây để xem thêm nhiều tin tức khác trên trang",
-    "Dự báo sẽ có mưa trên khắp miền Bắc vào ngày mai.",
-    "Đội bóng đã thắng trận chung kết với tỉ số ba không.",
-]
-MT = [
-    "The cat sat on the mat near the door.",
-    "Prices rose five percent in March and fell again in April.",
-    "The minister arrived in Hanoi on Monday",
-    "and met the president at the palace.",
-    "Photo: Reuters / advertising click here to see more news on the page",
-    "Rain is expected across the north tomorrow.",
-    "The team won the final three to nil.",
-]
-REFERENCE = [
-    "The cat sat on the mat near the door.",
-    "Prices rose five percent in March.",
-    "They fell again in April.",
-    "The minister arrived in Hanoi on Monday and met the president at the palace.",
-    "Rain is expected across the north tomorrow.",
-    "Subscribe to our newsletter.",
-    "The team won the final three to nil.",
-]
+from tests.fakes import MT, REFERENCE, SOURCE
 
 
 def _shape(beads: list[Bead]) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:

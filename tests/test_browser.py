@@ -2,7 +2,7 @@
 
 Why a browser: the page's filters, escaping and review controls are JavaScript and DOM; only a
 browser shows that search filters, that hostile strings stay text (no dialog ever fires) and
-that a click on "save edit" reaches the store. Chromium is ``/usr/bin/chromium`` (``.ci/run``
+that a click on "save edit" reaches the store. Chromium is ``/usr/bin/chromium`` (``make test``
 installs it); Playwright's own browser downloads are never used. Everything is loopback or
 ``file://``, and every wait is bounded (≤ 15 s).
 
@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 from aligned.cli import main
 from aligned.report import render_report
 from aligned.store import open_store
-from tests.test_review import SENTENCES, SIG, XSS, build_store, review_rows, serving
+from tests.fakes import SENTENCES, SIG, XSS, build_translated_store, review_rows, serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -41,7 +41,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
+        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium`")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
         try:
@@ -87,7 +87,7 @@ def test_report_counts_searches_and_keeps_hostile_text_as_text(
     page: Page, dialogs: list[str], tmp_path: Path, shots: Path
 ) -> None:
     store_path = tmp_path / "corpus.sqlite"
-    build_store(store_path)
+    build_translated_store(store_path)
     with open_store(store_path, create=False) as store:
         html = render_report(store)
     report = tmp_path / "report.html"
@@ -124,7 +124,7 @@ def test_review_edit_and_accept_land_in_store_and_tmx(
     page: Page, dialogs: list[str], tmp_path: Path, shots: Path
 ) -> None:
     store_path = tmp_path / "corpus.sqlite"
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     with serving(store_path, who="lan") as server:
         page.goto(server.url)
         expect(page.locator("#count")).to_have_text(str(len(SENTENCES)))
@@ -187,7 +187,7 @@ def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(
     from aligned.references import attach_lines
 
     store_path = tmp_path / "corpus.sqlite"
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     # The fake MT upper-cases: a reference equal to that gives sentence BLEU 100, a lower-case
     # one a low score; upper-cased Vietnamese keeps letters only Vietnamese uses (Ô, Đ, Ờ...)
     # -> 'check:vietnamese-left'; an upper-cased markup string counts as a copy of its source.

@@ -27,9 +27,9 @@ from aligned.runner import run_corpus, translate_pending
 from aligned.store import open_store
 from corpus.model import Document, RawDocument
 from corpus.pipeline import process_documents
-from translate.types import Hypothesis, Signature
+from tests.fakes import TableTranslator, fake_signature
 
-SIG = Signature("fake", "local:0", "fake", "float32", 1, 64, "0.1.0")
+SIG = fake_signature(max_length=64)
 
 
 # -- each check on crafted pairs -----------------------------------------------------------------
@@ -157,21 +157,6 @@ OUTPUTS = {
 }
 
 
-class TableTranslator:
-    def __init__(self, split: str = "") -> None:
-        self.split = split
-
-    @property
-    def signature(self) -> Signature:
-        return SIG
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        return [
-            Hypothesis(OUTPUTS[s], None, 1, 1, SIG, split=s == self.split, parts=2)
-            for s in sentences
-        ]
-
-
 def docs() -> list[Document]:
     return process_documents([RawDocument(f"d{i}", "-", t) for i, t in enumerate(OUTPUTS)])
 
@@ -181,7 +166,8 @@ def test_check_store_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     with open_store(path) as store:
         store.add_documents(docs())
         store.use_system(str(SIG))
-        translate_pending(store, TableTranslator(split="Xin chào các bạn."), drop=frozenset())
+        translator = TableTranslator(OUTPUTS, SIG, split={"Xin chào các bạn."})
+        translate_pending(store, translator, drop=frozenset())
         counts = check_store(store, str(SIG))
         assert counts == {
             "empty": 1,
@@ -226,7 +212,9 @@ def test_check_store_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_run_stores_checks(tmp_path: Path) -> None:
-    result = run_corpus(docs(), tmp_path / "out", TableTranslator, drop=frozenset())
+    result = run_corpus(
+        docs(), tmp_path / "out", lambda: TableTranslator(OUTPUTS, SIG), drop=frozenset()
+    )
     assert result.check_counts["empty"] == 1
     assert result.check_counts["repetition"] == 1
     with open_store(tmp_path / "out" / "corpus.sqlite") as store:
@@ -275,7 +263,9 @@ def test_cli_checks_option_runs_and_replaces_only_the_named_checks(
     with open_store(path) as store:
         store.add_documents(docs())
         store.use_system(str(SIG))
-        translate_pending(store, TableTranslator(split="Xin chào các bạn."), drop=frozenset())
+        translate_pending(
+            store, TableTranslator(OUTPUTS, SIG, split={"Xin chào các bạn."}), drop=frozenset()
+        )
         check_store(store, str(SIG))
     assert main(["check", str(path), "--checks", "numbers", "empty", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -11,16 +10,12 @@ from pathlib import Path
 import pytest
 
 from aligned.cli import main
-
-SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
-
-
-def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+from tests.cli import run_cli
+from tests.shared_data import NEWS
 
 
 def test_text_output_one_sentence_per_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["segment", str(SEEDS), "-q"]) == 0
+    assert main(["segment", str(NEWS), "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 63
     assert lines[0].startswith("“Năm 2020 là năm diễn ra nhiều sự kiện chính trị trọng đại")
@@ -28,18 +23,18 @@ def test_text_output_one_sentence_per_line(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_jsonl_records_map_back_to_source(capsys: pytest.CaptureFixture[str]) -> None:
-    seed = SEEDS / "003_31235d404d81b38e.txt"
+    seed = NEWS / "003_31235d404d81b38e.txt"
     assert main(["segment", str(seed), "--format", "jsonl", "-q"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(records) == 53
     assert set(records[0]) == {"doc", "para", "sent", "start", "end", "text", "flags"}
     original = seed.read_text(encoding="utf-8")
     for r in records:
-        assert r["doc"] == "003_31235d404d81b38e"
+        assert r["doc"] == "003_31235d404d81b38e.txt"
         assert " ".join(original[r["start"] : r["end"]].split()) == r["text"]
     assert records[0]["flags"] == ["heading"]
     assert records[2] == {
-        "doc": "003_31235d404d81b38e",
+        "doc": "003_31235d404d81b38e.txt",
         "para": 3,
         "sent": 1,
         "start": original.index("Thứ bảy - 16/04/2022"),
@@ -50,7 +45,7 @@ def test_jsonl_records_map_back_to_source(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_drop_leaves_flagged_segments_out(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["segment", str(SEEDS), "--drop", "default", "-q"]) == 0
+    assert main(["segment", str(NEWS), "--drop", "default", "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "Click để đánh giá bài viết" not in lines
     assert "bca 9109" not in lines
@@ -59,14 +54,17 @@ def test_drop_leaves_flagged_segments_out(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_unknown_drop_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["segment", str(SEEDS), "--drop", "wigdet"]) == 2
+    assert main(["segment", str(NEWS), "--drop", "wigdet"]) == 2
     assert "unknown flag 'wigdet'" in capsys.readouterr().err
 
 
-def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    _stdin(monkeypatch, "Ông đến TP.HCM hôm qua. Sau đó ông về Hà Nội.\n".encode())
-    assert main(["segment", "-", "-q"]) == 0
-    assert capsys.readouterr().out == "Ông đến TP.HCM hôm qua.\nSau đó ông về Hà Nội.\n"
+def test_stdin() -> None:
+    stdin = "Ông đến TP.HCM hôm qua. Sau đó ông về Hà Nội.\n".encode()
+    assert run_cli(["segment", "-", "-q"], stdin=stdin) == (
+        0,
+        "Ông đến TP.HCM hôm qua.\nSau đó ông về Hà Nội.\n",
+        "",
+    )
 
 
 def test_bad_inputs_do_not_lose_good_ones(
@@ -90,10 +88,10 @@ def test_output_file_is_not_overwritten_without_force(
 ) -> None:
     out = tmp_path / "seg.txt"
     out.write_text("keep me\n", encoding="utf-8")
-    assert main(["segment", str(SEEDS), "-o", str(out), "-q"]) == 2
+    assert main(["segment", str(NEWS), "-o", str(out), "-q"]) == 2
     assert "--force" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "keep me\n"
-    assert main(["segment", str(SEEDS), "-o", str(out), "-q", "--force"]) == 0
+    assert main(["segment", str(NEWS), "-o", str(out), "-q", "--force"]) == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 63
     assert [p.name for p in tmp_path.iterdir()] == ["seg.txt"]  # no temp files left
 

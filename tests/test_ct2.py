@@ -155,7 +155,9 @@ def test_unsupported_precision(zero_start_dir: Path, precision: str) -> None:
 
     supported = ctranslate2.get_supported_compute_types("cpu")
     canonical = {"bf16": "bfloat16"}.get(precision, precision)
-    if canonical in supported:  # e.g. bfloat16 on CPUs where CTranslate2 has kernels for it
+    # int16 and fp8 are never songngu precisions, whatever this CPU's CTranslate2 supports (it
+    # lists int16 on AVX2 machines); bfloat16 and friends are accepted where it has kernels.
+    if canonical in supported and canonical not in ("int16", "fp8"):
         engine = _load(zero_start_dir, precision=precision, device="cpu")
         assert engine.signature.precision == canonical
         return

@@ -7,7 +7,6 @@ and byte-identical exports. Ray is a dependency of the test environment (``songn
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -16,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from aligned.cli import main
 from aligned.distributed import ModelSpec, RayEngine, TranslateBatch, _hypothesis
 from aligned.store import open_store
 from corpus.errors import ConfigError, ModelError
-from tests.test_run import EXPORTS, FAST, SEEDS, _run
+from tests.cli import EXPORTS, FAST, run_cli
+from tests.shared_data import NEWS
 from tests.tinymodels import TRAINED_PAIRS
 
 ray = pytest.importorskip("ray", reason="--engine ray needs songngu[ray] (installed by make)")
@@ -43,7 +42,9 @@ def cluster() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory: pytest.TempPathFactory, trained_model_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("local") / "out"
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(trained_model_dir), *FAST])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(trained_model_dir), *FAST]
+    )
     assert code == 0, err
     return out
 
@@ -53,7 +54,9 @@ def ray_run(
     tmp_path_factory: pytest.TempPathFactory, trained_model_dir: Path, cluster: None
 ) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("ray") / "out"
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(trained_model_dir), *FAST, *RAY2])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(trained_model_dir), *FAST, *RAY2]
+    )
     assert code == 0, err
     return out, err
 
@@ -86,29 +89,30 @@ def test_ray_run_resumes_what_is_missing(
     local_run: Path, tmp_path: Path, trained_model_dir: Path, cluster: None
 ) -> None:
     out = tmp_path / "out"
-    args = [str(SEEDS), "-o", str(out), "--model", str(trained_model_dir), *FAST]
-    assert _run(args)[0] == 0
+    args = [str(NEWS), "-o", str(out), "--model", str(trained_model_dir), *FAST]
+    assert run_cli(["run", *args])[0] == 0
     with contextlib.closing(sqlite3.connect(out / "corpus.sqlite")) as db, db:
         db.execute("DELETE FROM translations WHERE segment % 3 = 0")  # as if killed
     missing = 54 - len(_rows(out / "corpus.sqlite"))
     assert 0 < missing < 54
-    code, err = _run([*args, *RAY2])
+    code, _, err = run_cli(["run", *args, *RAY2])
     assert code == 0, err
     assert f"translated  {missing} now, {54 - missing} skipped" in err
     assert _translation_columns(out / "corpus.sqlite") == _translation_columns(
         local_run / "corpus.sqlite"
     )
     # Nothing left to do: Ray is not even asked.
-    code, err = _run([*args, *RAY2])
+    code, _, err = run_cli(["run", *args, *RAY2])
     assert (code, "translated  0 now, 54 skipped" in err) == (0, True)
 
 
 def test_more_actors_than_cpus_is_a_config_error(
     tmp_path: Path, trained_model_dir: Path, cluster: None
 ) -> None:
-    code, err = _run(
+    code, _, err = run_cli(
         [
-            str(SEEDS),
+            "run",
+            str(NEWS),
             "-o",
             str(tmp_path / "o"),
             "--model",
@@ -152,11 +156,9 @@ def test_actor_batches_round_trip_to_hypotheses(trained_model_dir: Path) -> None
 def test_engine_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="--actors must be at least 1, got 0"):
         RayEngine(ModelSpec(model="m"), actors=0)
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["run", str(SEEDS), "-o", "/nonexistent/x", "--actors", "2"])
+    code, _, err = run_cli(["run", str(NEWS), "-o", "/nonexistent/x", "--actors", "2"])
     assert code == 2
-    assert "--address and --actors need --engine ray" in err.getvalue()
+    assert "--address and --actors need --engine ray" in err
 
 
 def test_missing_ray_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:

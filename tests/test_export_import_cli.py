@@ -7,7 +7,6 @@ the source), so no model is loaded and the whole file runs in seconds.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import sqlite3
 import subprocess
@@ -16,44 +15,29 @@ from pathlib import Path
 
 import pytest
 
-from aligned.cli import main
 from aligned.runner import run_corpus
 from aligned.store import open_store
 from corpus.model import RawDocument
 from corpus.pipeline import process_documents
 from corpus.readers import read_sources
-from translate.types import Hypothesis, Signature
+from tests.cli import run_cli
+from tests.fakes import FakeTranslator, fake_signature
+from tests.shared_data import NEWS
 
-SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
-SIG_A = Signature("fake-a", "local:0", "fake", "float32", 1, 32, "0.1.0")
-SIG_B = Signature("fake-b", "local:0", "fake", "float32", 1, 32, "0.1.0")
-
-
-class Upper:
-    def __init__(self, signature: Signature) -> None:
-        self.signature = signature
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        return [Hypothesis(s.upper(), -0.25, 3, 4, self.signature) for s in sentences]
-
-
-def _cli(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
-    return code, out.getvalue(), err.getvalue()
+SIG_A = fake_signature("fake-a")
+SIG_B = fake_signature("fake-b")
 
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two systems: A on the default drop (54 pairs), then B on everything (63 pairs, latest)."""
     out = tmp_path_factory.mktemp("corpus")
-    raws = [r for r in read_sources([str(SEEDS)]) if isinstance(r, RawDocument)]
+    raws = [r for r in read_sources([str(NEWS)]) if isinstance(r, RawDocument)]
     docs = process_documents(raws)
     assert len(docs) == 2
-    run_corpus(docs, out, lambda: Upper(SIG_A))
-    run_corpus(docs, out, lambda: Upper(SIG_B), drop=frozenset())
-    run_corpus(docs, out, lambda: Upper(SIG_A))  # A is latest again; exports = A
+    run_corpus(docs, out, lambda: FakeTranslator(SIG_A))
+    run_corpus(docs, out, lambda: FakeTranslator(SIG_B), drop=frozenset())
+    run_corpus(docs, out, lambda: FakeTranslator(SIG_A))  # A is latest again; exports = A
     return out
 
 
@@ -67,7 +51,7 @@ def store_path(corpus_dir: Path, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["tmx", "tsv", "jsonl"])
 def test_export_matches_run_exports(fmt: str, corpus_dir: Path, store_path: Path) -> None:
     target = store_path.parent / f"x.{fmt}"
-    code, _, err = _cli(["export", str(store_path), "--format", fmt, "-o", str(target)])
+    code, _, err = run_cli(["export", str(store_path), "--format", fmt, "-o", str(target)])
     assert code == 0, err
     assert err == f"songngu: exported 54 pairs of system {SIG_A} as {fmt}\n"
     assert target.read_bytes() == (corpus_dir / f"corpus.{fmt}").read_bytes()
@@ -75,13 +59,15 @@ def test_export_matches_run_exports(fmt: str, corpus_dir: Path, store_path: Path
 
 def test_export_moses_writes_prefix_files_and_stdout(corpus_dir: Path, store_path: Path) -> None:
     prefix = store_path.parent / "m"
-    assert _cli(["export", str(store_path), "--format", "moses", "-o", str(prefix), "-q"])[0] == 0
+    assert (
+        run_cli(["export", str(store_path), "--format", "moses", "-o", str(prefix), "-q"])[0] == 0
+    )
     assert (prefix.parent / "m.vi").read_bytes() == (corpus_dir / "corpus.vi").read_bytes()
     assert (prefix.parent / "m.en").read_bytes() == (corpus_dir / "corpus.en").read_bytes()
-    code, _, err = _cli(["export", str(store_path), "--format", "moses"])
+    code, _, err = run_cli(["export", str(store_path), "--format", "moses"])
     assert code == 2
     assert "cannot go to stdout" in err
-    code, out, _ = _cli(["export", str(store_path), "--format", "jsonl", "-q"])
+    code, out, _ = run_cli(["export", str(store_path), "--format", "jsonl", "-q"])
     assert code == 0
     assert out.encode() == (corpus_dir / "corpus.jsonl").read_bytes()
 
@@ -89,26 +75,28 @@ def test_export_moses_writes_prefix_files_and_stdout(corpus_dir: Path, store_pat
 def test_export_refuses_to_overwrite(store_path: Path) -> None:
     target = store_path.parent / "x.tsv"
     target.write_text("keep me\n", "utf-8")
-    code, _, err = _cli(["export", str(store_path), "--format", "tsv", "-o", str(target)])
+    code, _, err = run_cli(["export", str(store_path), "--format", "tsv", "-o", str(target)])
     assert code == 2
     assert err == (
         f"songngu: error: output file {str(target)!r} already exists; pass --force to overwrite "
         "it or choose another path with -o\n"
     )
     assert target.read_text("utf-8") == "keep me\n"
-    code, _, _ = _cli(["export", str(store_path), "--format", "tsv", "-o", str(target), "--force"])
+    code, _, _ = run_cli(
+        ["export", str(store_path), "--format", "tsv", "-o", str(target), "--force"]
+    )
     assert code == 0
     assert target.read_text("utf-8").count("\n") == 55  # header + 54 pairs
     (store_path.parent / "m.en").write_text("old\n", "utf-8")
     prefix = store_path.parent / "m"
-    code, _, err = _cli(["export", str(store_path), "--format", "moses", "-o", str(prefix)])
+    code, _, err = run_cli(["export", str(store_path), "--format", "moses", "-o", str(prefix)])
     assert code == 2
     assert f"{str(prefix) + '.en'!r} already exists" in err
     assert not (store_path.parent / "m.vi").exists()  # neither file is written
 
 
 def _jsonl(store_path: Path, *extra: str) -> list[dict[str, object]]:
-    code, out, err = _cli(["export", str(store_path), "--format", "jsonl", "-q", *extra])
+    code, out, err = run_cli(["export", str(store_path), "--format", "jsonl", "-q", *extra])
     assert code == 0, err
     return [json.loads(line) for line in out.splitlines()]
 
@@ -121,10 +109,10 @@ def test_system_and_drop_filters(store_path: Path) -> None:
     assert everything[0]["en"] == str(everything[0]["vi"]).upper()
     assert len(_jsonl(store_path, "--drop", "none")) == 54  # A never translated the furniture
     assert len(_jsonl(store_path, "--system", str(SIG_B), "--drop", "default,heading")) == 52
-    code, _, err = _cli(["export", str(store_path), "--format", "tsv", "--system", "model:x"])
+    code, _, err = run_cli(["export", str(store_path), "--format", "tsv", "--system", "model:x"])
     assert code == 2
     assert err.startswith("songngu: error: --system 'model:x' is not in")
-    code, _, err = _cli(["export", str(store_path), "--format", "tsv", "--drop", "nois"])
+    code, _, err = run_cli(["export", str(store_path), "--format", "tsv", "--drop", "nois"])
     assert code == 2
 
 
@@ -148,11 +136,11 @@ def test_export_import_export_round_trip(fmt: str, store_path: Path, tmp_path: P
     first = tmp_path / f"first.{fmt}"
     second = tmp_path / f"second.{fmt}"
     imported = tmp_path / "imported.sqlite"
-    assert _cli(["export", str(store_path), "--format", fmt, "-o", str(first), "-q"])[0] == 0
-    code, _, err = _cli(["import", str(first), "-o", str(imported)])
+    assert run_cli(["export", str(store_path), "--format", fmt, "-o", str(first), "-q"])[0] == 0
+    code, _, err = run_cli(["import", str(first), "-o", str(imported)])
     assert code == 0, err
     assert err == f"songngu: imported 54 pairs in 2 documents from {first} into {imported}\n"
-    assert _cli(["export", str(imported), "--format", fmt, "-o", str(second), "-q"])[0] == 0
+    assert run_cli(["export", str(imported), "--format", fmt, "-o", str(second), "-q"])[0] == 0
     assert second.read_bytes() == first.read_bytes()
 
 
@@ -170,18 +158,18 @@ def test_import_foreign_tmx_without_positions(tmp_path: Path) -> None:
         "utf-8",
     )
     store = tmp_path / "corpus.sqlite"
-    assert _cli(["import", str(tmx), "-o", str(store), "-q"])[0] == 0
-    code, out, _ = _cli(["export", str(store), "--format", "tsv", "-q"])
+    assert run_cli(["import", str(tmx), "-o", str(store), "-q"])[0] == 0
+    code, out, _ = run_cli(["export", str(store), "--format", "tsv", "-q"])
     assert code == 0
     assert out.splitlines()[1:] == [
         "Đi với tôi.\tCome with me.\tmemory:1:1\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0",
         "Hãy cẩn thận!\tCareful!\tmemory:1:2\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0",
     ]
     # The store exists now: refused without --force, and --append refuses the same documents.
-    code, _, err = _cli(["import", str(tmx), "-o", str(store)])
+    code, _, err = run_cli(["import", str(tmx), "-o", str(store)])
     assert code == 2
     assert "already exists; pass --force to replace it, --append" in err
-    code, _, err = _cli(["import", str(tmx), "-o", str(store), "--append"])
+    code, _, err = run_cli(["import", str(tmx), "-o", str(store), "--append"])
     assert code == 65
     assert "document 'memory' is already in" in err
 
@@ -192,8 +180,8 @@ def test_malformed_import_exits_65_and_keeps_the_old_store(tmp_path: Path) -> No
     good = tmp_path / "good.jsonl"
     good.write_text('{"vi": "Hai.", "en": "Two."}\n', "utf-8")
     store = tmp_path / "corpus.sqlite"
-    assert _cli(["import", str(good), "-o", str(store), "-q"])[0] == 0
-    code, _, err = _cli(["import", str(bad), "-o", str(store), "--force"])
+    assert run_cli(["import", str(good), "-o", str(store), "-q"])[0] == 0
+    code, _, err = run_cli(["import", str(bad), "-o", str(store), "--force"])
     assert code == 65
     assert err.startswith(f"songngu: error: {bad}: line 2: not valid JSON")
     with open_store(store, create=False) as s:
@@ -208,22 +196,22 @@ def test_malformed_import_exits_65_and_keeps_the_old_store(tmp_path: Path) -> No
 def test_bad_stores_for_export(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database" * 100)
-    code, _, err = _cli(["export", str(junk), "--format", "tsv"])
+    code, _, err = run_cli(["export", str(junk), "--format", "tsv"])
     assert code == 65
     assert err.startswith(f"songngu: error: {junk}: not a usable SQLite file")
     foreign = tmp_path / "foreign.sqlite"
     with contextlib.closing(sqlite3.connect(foreign)) as db:
         db.execute("CREATE TABLE t (x)")
         db.commit()
-    code, _, err = _cli(["export", str(foreign), "--format", "tsv"])
+    code, _, err = run_cli(["export", str(foreign), "--format", "tsv"])
     assert code == 65
     assert "not a songngu store" in err
-    code, _, err = _cli(["export", str(tmp_path / "none.sqlite"), "--format", "tsv"])
+    code, _, err = run_cli(["export", str(tmp_path / "none.sqlite"), "--format", "tsv"])
     assert code == 2
     assert "does not exist" in err
     empty = tmp_path / "empty.sqlite"
     open_store(empty).close()
-    code, _, err = _cli(["export", str(empty), "--format", "tsv"])
+    code, _, err = run_cli(["export", str(empty), "--format", "tsv"])
     assert code == 65
     assert "the store has no translations yet" in err
 

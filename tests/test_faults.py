@@ -32,7 +32,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +41,16 @@ import pytest
 
 import aligned.output
 from aligned import faults
-from aligned.cli import main
 from aligned.faults import CRASH_AT_ENV, CRASH_COUNT_ENV, CRASH_POINTS, EXPORT_ROWS
 from aligned.output import open_output
 from aligned.store import open_store
 from corpus.errors import ConfigError, OutputError
+from tests.cli import EXPORTS, ROOT, run_cli, songngu_command
+from tests.shared_data import NEWS
 from tests.tinymodels import TRAINED_PAIRS
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "examples" / "news"
 COMMIT_EVERY = 8
 FAST = ["--beam", "1", "--max-length", "32", "--threads", "1", "--commit-every", "8"]
-EXPORTS = ["corpus.tmx", "corpus.tsv", "corpus.vi", "corpus.en", "corpus.jsonl", "report.html"]
 # The order write_exports opens and renames its files (Moses: corpus.en is opened inside
 # corpus.vi's block, so it is renamed first).
 OPEN_ORDER = EXPORTS
@@ -107,18 +104,11 @@ class Reference:
     committed: list[int]  # translations in the store after k committed batches, k = 0..11
 
 
-def _cli(args: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(args)
-    return code, err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two sample articles and two documents of the sentences the tiny model learnt."""
     docs = tmp_path_factory.mktemp("docs")
-    for f in sorted(SEEDS.iterdir()):
+    for f in sorted(NEWS.iterdir()):
         shutil.copy(f, docs / f.name)
     half = len(TRAINED_PAIRS) // 2
     for name, pairs in (("t1.txt", TRAINED_PAIRS[:half]), ("t2.txt", TRAINED_PAIRS[half:])):
@@ -142,7 +132,7 @@ def reference(
         mp.setenv(CRASH_COUNT_ENV, str(counts))
         faults.reset()
         try:
-            code, err = _cli(_run_args(docs_dir, out, trained_model_dir))
+            code, _, err = run_cli(_run_args(docs_dir, out, trained_model_dir))
         finally:
             faults.reset()
     assert (code, err) == (0, "")
@@ -313,13 +303,13 @@ def test_kill_9_at_a_crash_point_then_resume_gives_the_same_corpus(
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SONGNGU_TEST_")}
     env |= {CRASH_AT_ENV: f"{point}:{n}", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "aligned", *_run_args(docs_dir, out, trained_model_dir)]
+    cmd = songngu_command(*_run_args(docs_dir, out, trained_model_dir))
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     assert proc.stderr == b""
     check_left_at_kill(out, expected_at_kill(point, n, reference), reference, tmp_path / "copy")
 
-    assert _cli(_run_args(docs_dir, out, trained_model_dir)) == (0, "")
+    assert run_cli(_run_args(docs_dir, out, trained_model_dir)) == (0, "", "")
     assert sorted(p.name for p in out.iterdir()) == reference.listing  # no temp file left
     for name in EXPORTS:
         assert (out / name).read_bytes() == (reference.out / name).read_bytes(), name
@@ -355,7 +345,7 @@ def test_a_malformed_crash_variable_is_a_config_error_naming_it(
     monkeypatch.setenv(CRASH_AT_ENV, value)
     faults.reset()
     try:
-        code, err = _cli(["run", str(SEEDS), "-o", str(tmp_path / "out"), "--model", "none"])
+        code, _, err = run_cli(["run", str(NEWS), "-o", str(tmp_path / "out"), "--model", "none"])
     finally:
         monkeypatch.delenv(CRASH_AT_ENV)
         faults.reset()
@@ -390,7 +380,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]  # fmt: skip
     (base / "pairs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     store = base / "corpus.sqlite"
-    assert _cli(["import", str(base / "pairs.jsonl"), "-o", str(store), "-q"]) == (0, "")
+    assert run_cli(["import", str(base / "pairs.jsonl"), "-o", str(store), "-q"]) == (0, "", "")
     return store
 
 
@@ -401,7 +391,8 @@ def _export_dir(big_store: Path, tmp_path: Path, fmt: str, output: str) -> tuple
     out.mkdir()
     store = out / "corpus.sqlite"
     shutil.copy(big_store, store)
-    assert _cli(["export", str(store), "--format", fmt, "-o", str(out / output), "-q"]) == (0, "")
+    args = ["export", str(store), "--format", fmt, "-o", str(out / output), "-q"]
+    assert run_cli(args) == (0, "", "")
     with open_store(store, create=False) as s:
         s.add_review("d", 1, 1, s.resolve_system("latest"), "edit", text="Edited.")
     return out, store
@@ -449,7 +440,9 @@ def test_disk_full_during_export_keeps_the_previous_file(
     before = {name: (out / name).read_bytes() for name in files}
     assert all(len(data) > 2 * _FullDisk.room for data in before.values())
     monkeypatch.setattr(aligned.output, "_text_file", _full_disk_file)
-    code, err = _cli(["export", str(store), "--format", fmt, "-o", str(out / output), "--force"])
+    code, _, err = run_cli(
+        ["export", str(store), "--format", fmt, "-o", str(out / output), "--force"]
+    )
     assert code == 74
     assert err == (
         f"songngu: error: cannot write {str(out / failing)!r}: the disk is full; the previous "
@@ -499,8 +492,7 @@ def test_file_size_limit_during_export_keeps_the_previous_file(
     def small_files() -> None:  # Python ignores SIGXFSZ: an oversized write fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    cmd = [sys.executable, "-m", "aligned", "export", str(store), "--format", "tmx",
-           "-o", str(out / "corpus.tmx"), "--force"]  # fmt: skip
+    cmd = songngu_command("export", store, "--format", "tmx", "-o", out / "corpus.tmx", "--force")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         cmd, cwd=ROOT, env=env, capture_output=True, text=True, preexec_fn=small_files, timeout=120

@@ -4,8 +4,6 @@ so these tests do not depend on the segmenter."""
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from corpus.errors import ConfigError
@@ -19,28 +17,17 @@ from corpus.flags import (
     paragraph_key,
     syllables,
 )
-from tests.shared_data import DATA
+from tests.shared_data import SEED_IDS as SEEDS
 from tests.shared_data import SEEDS as SEED_DIR
+from tests.shared_data import gold_paragraphs, noise_rows
 
-GOLD = DATA / "seeds-segmentation"
-SEEDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
 SPEAKER_LABELS = {"Phóng viên:", "Trung tướng Tô Ân Xô:", "Trung tướng Tô Ân Xô"}
-
-
-def gold_paragraphs(seed: str) -> list[list[str]]:
-    blocks = (GOLD / f"{seed}.txt").read_text(encoding="utf-8").strip("\n").split("\n\n")
-    return [block.split("\n") for block in blocks]
 
 
 def paragraph_lines(seed: str) -> list[int]:
     """Source line (1-based) of each gold paragraph: every non-blank seed line is one."""
     text = (SEED_DIR / f"{seed}.txt").read_text(encoding="utf-8")
     return [n for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-
-
-def noise_rows(seed: str) -> list[dict[str, str]]:
-    with open(GOLD / f"{seed}.noise.tsv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 @pytest.mark.parametrize(("seed", "n_noise", "n_content"), [(SEEDS[0], 2, 8), (SEEDS[1], 20, 33)])

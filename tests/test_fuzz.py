@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import hashlib
 import io
 import itertools
 import json
@@ -40,7 +41,6 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from aligned.cli import main as cli_main
 from aligned.commands import import_
 from aligned.formats import get_format, read_path, write_path
 from aligned.formats.base import MAX_INT
@@ -52,6 +52,7 @@ from corpus.model import Document, RawDocument
 from corpus.pipeline import PipelineOptions, process_documents
 from corpus.readers import ReadFailure, read_sources
 from corpus.segment import Segmenter, Span
+from tests.cli import run_cli
 
 # unicode_escape (a codec users may pass to --encoding) warns about the bytes it decodes.
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
@@ -408,7 +409,7 @@ class Line:
     text: str
     kind: str  # "doc" (a document with text `expect`), "fail", "any"
     expect: str = ""
-    doc_id: Any = None  # the id a "doc" line gives (None: <stem>#<line>)
+    doc_id: Any = None  # the id a "doc" line gives (None: <file id>#<line>)
 
 
 def _record(doc_id: Any, text: Any, keep_id: bool, ascii_: bool) -> Line:
@@ -461,12 +462,13 @@ def test_readers_jsonl(tier: Tier, work: Path) -> None:
         tier.count("readers: jsonl")
         data = ("\r\n" if crlf else "\n").join(ln.text for ln in lines).encode("utf-8")
         if stdin:
-            source, name, stem = "-", "<stdin>", "stdin"
+            source, name = "-", "<stdin>"
+            file_id = f"stdin-{hashlib.sha256(data).hexdigest()[:12]}"
             items = read_checked("-", name, stdin=data, fmt="jsonl")
         else:
             path = fresh(work, ".jsonl")
             path.write_bytes(data)
-            source, name, stem = str(path), str(path), path.stem
+            source, name, file_id = str(path), str(path), path.name
             items = read_checked(source, name)
         assert items is not None
         if len(items) == 1 and items[0].source == source:  # the file failed as a whole
@@ -478,16 +480,20 @@ def test_readers_jsonl(tier: Tier, work: Path) -> None:
         pairs = enumerate(zip(lines, texts, strict=True), start=1)
         numbered = [(n, ln) for n, (ln, t) in pairs if t.strip()]
         assert [i.source for i in items] == [f"{source}#{n}" for n, _ in numbered]
+        taken: set[str] = set()  # a later record with a taken id fails, naming both
         for item, (n, line) in zip(items, numbered, strict=True):
             if line.kind == "fail":
                 assert isinstance(item, ReadFailure) and f"line {n}" in item.message, item
             elif line.kind == "doc":
-                assert isinstance(item, RawDocument), item
-                assert item.text == line.expect
-                base = line.doc_id if line.doc_id is not None else f"{stem}#{n}"
-                assert item.id == base or (
-                    item.id.startswith(f"{base}-") and "already used" in item.warnings[-1]
-                ), (item.id, base)
+                base = line.doc_id if line.doc_id is not None else f"{file_id}#{n}"
+                if base in taken:
+                    assert isinstance(item, ReadFailure), item
+                    assert item.message.startswith(f"id '{base}' of "), item
+                else:
+                    assert isinstance(item, RawDocument), item
+                    assert (item.id, item.text) == (base, line.expect)
+            if isinstance(item, RawDocument):
+                taken.add(item.id)
 
     prop()
 
@@ -1270,12 +1276,9 @@ def test_regression_lone_surrogate_in_jsonl_document(tmp_path: Path) -> None:
     (item,) = read_sources([str(path)])
     assert isinstance(item, ReadFailure)
     assert item.message.startswith(f"'{path}' line 1: \"text\" holds a lone surrogate \\ud800")
-    with (
-        contextlib.redirect_stderr(io.StringIO()) as err,
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        assert cli_main(["segment", str(path)]) == DataError.exit_code
-    assert "lone surrogate" in err.getvalue()
+    code, _, err = run_cli(["segment", str(path)])
+    assert code == DataError.exit_code
+    assert "lone surrogate" in err
 
 
 @pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -18,31 +17,13 @@ from corpus.pipeline import (
     process_document,
     process_documents,
 )
-from tests.shared_data import DATA
-
-SEEDS = Path(__file__).resolve().parents[1] / "examples" / "news"
-GOLD = DATA / "seeds-segmentation"
-SEED_IDS = ["000_abbbb2874d62dfae", "003_31235d404d81b38e"]
+from corpus.readers import read_sources
+from tests.shared_data import DATA, NEWS, SEED_IDS, gold_noise, gold_paragraphs
 
 
 def _raw(seed: str) -> RawDocument:
-    text = (SEEDS / f"{seed}.txt").read_text(encoding="utf-8")
-    return RawDocument(id=seed, source=str(SEEDS / f"{seed}.txt"), text=text)
-
-
-def _gold_paragraphs(seed: str) -> list[list[str]]:
-    blocks = (GOLD / f"{seed}.txt").read_text(encoding="utf-8").strip("\n").split("\n\n")
-    return [block.split("\n") for block in blocks]
-
-
-def _noise(seed: str) -> dict[str, str]:
-    rows = (GOLD / f"{seed}.noise.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    out = {}
-    for row in rows:
-        _line, category, _action, segment, _note = row.split("\t")
-        if category != "whitespace-only":
-            out[segment] = category
-    return out
+    text = (NEWS / f"{seed}.txt").read_text(encoding="utf-8")
+    return RawDocument(id=seed, source=str(NEWS / f"{seed}.txt"), text=text)
 
 
 @pytest.mark.parametrize("seed", SEED_IDS)
@@ -53,7 +34,7 @@ def test_seed_segments_equal_gold(seed: str) -> None:
         if seg.sent == 1:
             got.append([])
         got[-1].append(seg.text)
-    assert got == _gold_paragraphs(seed)
+    assert got == gold_paragraphs(seed)
 
 
 def test_seed_counts() -> None:
@@ -64,7 +45,7 @@ def test_seed_counts() -> None:
 
 @pytest.mark.parametrize("seed", SEED_IDS)
 def test_seed_flags_match_noise_annotation(seed: str) -> None:
-    noise = _noise(seed)
+    noise = gold_noise(seed)
     doc = process_document(_raw(seed))
     for seg in doc.segments:
         expected = noise.get(seg.text)
@@ -142,3 +123,70 @@ def test_drop_flags() -> None:
 def test_empty_document_gives_no_segments() -> None:
     doc = process_document(RawDocument(id="e", source="-", text="\u00a0\n \n"))
     assert doc.segments == []
+
+
+# --- --segment lines -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "sentences"),
+    [("flores200-dev", 499, 554), ("ntrex128", 1005, 1026)],
+)
+def test_lines_mode_gives_one_segment_per_line_of_a_test_set(
+    name: str, lines: int, sentences: int
+) -> None:
+    path = DATA / name / "dev.vi"
+    [raw] = read_sources([str(path)])
+    assert isinstance(raw, RawDocument)
+    [doc] = process_documents([raw], PipelineOptions(segment="lines"))
+    file_lines = path.read_text(encoding="utf-8").split("\n")
+    assert file_lines[-1] == "" and all(ln.strip() for ln in file_lines[:-1])
+    assert len(doc.segments) == len(file_lines) - 1 == lines
+    assert [(s.doc, s.para, s.sent) for s in doc.segments] == [
+        ("dev.vi", n, 1) for n in range(1, lines + 1)
+    ]
+    for seg, line in zip(doc.segments, file_lines, strict=False):
+        assert raw.text[seg.start : seg.end] == line.strip()
+        assert seg.text == clean_text(line).text.strip()
+    # the default sentence mode splits some lines: the count differs
+    assert len(process_document(raw).segments) == sentences
+
+
+def test_lines_mode_keeps_every_line_whole_with_exact_offsets() -> None:
+    text = (
+        "Phóng viên: Câu một. Câu hai.\r\n"
+        "\r\n"
+        "  \t \n"
+        "Ông đe\u0301n\u00a0TP.HCM.\n"
+        "Bình luận\n"
+        "\u200b\n"
+        "Cuối."
+    )
+    raw = RawDocument(id="d", source="-", text=text)
+    doc = process_document(raw, PipelineOptions(segment="lines"))
+    assert [(s.para, s.sent, s.text, s.flags) for s in doc.segments] == [
+        (1, 1, "Phóng viên: Câu một. Câu hai.", ()),
+        (4, 1, "Ông đén TP.HCM.", ()),
+        (5, 1, "Bình luận", ("widget",)),
+        (7, 1, "Cuối.", ()),
+    ]
+    assert [text[s.start : s.end] for s in doc.segments] == [
+        "Phóng viên: Câu một. Câu hai.",
+        "Ông đe\u0301n\u00a0TP.HCM.",
+        "Bình luận",
+        "Cuối.",
+    ]
+    sentences = process_document(raw)
+    assert [s.text for s in sentences.segments][:3] == ["Phóng viên:", "Câu một.", "Câu hai."]
+
+
+def test_segment_mode_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="unknown segment mode 'words'; use 'sentences'"):
+        PipelineOptions(segment="words")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="--paragraphs blank joins lines"):
+        PipelineOptions(segment="lines", paragraphs="blank")
+
+
+def test_document_keeps_the_read_order() -> None:
+    raws = [RawDocument(id=f"d{i}", source="-", text="Một.", order=i) for i in (0, 1, 2)]
+    assert [d.order for d in process_documents(raws)] == [0, 1, 2]

@@ -26,27 +26,7 @@ from aligned.store import Store, open_store
 from corpus.errors import ConfigError, DataError
 from corpus.model import RawDocument
 from corpus.pipeline import process_documents
-from tests.test_align import MT, REFERENCE, SOURCE
-from translate.types import Hypothesis, Signature
-
-SIG = Signature("fake", "local:0", "fake", "float32", 1, 32, "0.1.0")
-
-
-class DictTranslator:
-    """Translates by lookup (upper-cases what it does not know)."""
-
-    def __init__(self, table: dict[str, str]) -> None:
-        self.table = table
-
-    @property
-    def signature(self) -> Signature:
-        return SIG
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        out = [self.table.get(s, s.upper()) for s in sentences]
-        return [
-            Hypothesis(t, -0.5, len(s), len(t), SIG) for s, t in zip(sentences, out, strict=True)
-        ]
+from tests.fakes import MT, REFERENCE, SIG, SOURCE, TableTranslator
 
 
 def _store(path: Path, docs: dict[str, str], *, translate: bool) -> Store:
@@ -54,9 +34,8 @@ def _store(path: Path, docs: dict[str, str], *, translate: bool) -> Store:
     store.add_documents(process_documents([RawDocument(d, f"{d}.txt", t) for d, t in docs.items()]))
     if translate:
         store.use_system(str(SIG))
-        translate_pending(
-            store, DictTranslator(dict(zip(SOURCE, MT, strict=True))), drop=frozenset()
-        )
+        table = dict(zip(SOURCE, MT, strict=True))
+        translate_pending(store, TableTranslator(table, upper_unknown=True), drop=frozenset())
     return store
 
 

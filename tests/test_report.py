@@ -21,22 +21,11 @@ from aligned.runner import translate_pending
 from aligned.scoring import score_store
 from aligned.store import Store, open_store
 from corpus.errors import ConfigError, DataError
-from tests.test_store import SIG, SIG2, FakeTranslator, doc
-from translate.types import Hypothesis
+from tests.fakes import SIG, SIG2, XSS, FakeTranslator, SuffixTranslator
+from tests.fakes import make_document as doc
 
-XSS_SCRIPT = "<script>alert(1)</script>"
-XSS_IMG = '"><img src=x onerror=alert(1)>'
+XSS_SCRIPT, XSS_IMG = XSS
 EVIL_DOC = "d</script><script>alert(2)</script>"
-
-
-class SuffixTranslator(FakeTranslator):
-    """Upper-cases and appends a word: a second system that differs from the first."""
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        return [
-            Hypothesis(f"{s.upper()} NOW", -0.25, len(s), len(s) + 1, self.signature)
-            for s in sentences
-        ]
 
 
 @pytest.fixture

@@ -10,13 +10,10 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,61 +22,17 @@ import pytest
 
 from aligned.cli import main
 from aligned.review import ReviewServer, bind_policy, is_loopback
-from aligned.runner import translate_pending
-from aligned.store import open_store
 from corpus.errors import ConfigError
-from corpus.model import Document, Segment
-from translate.types import Hypothesis, Signature
-
-SIG = Signature("fake", "local:0", "fake", "float32", 1, 32, "0.1.0")
-XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
-SENTENCES = ("Xin chào.", "Tôi đi học.", "Trời mưa.", *XSS)
-TIMEOUT = 15
-
-
-class FakeTranslator:
-    """Upper-cases its input (the XSS strings stay markup-like: ``<SCRIPT>ALERT(1)</SCRIPT>``)."""
-
-    signature = SIG
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        return [Hypothesis(s.upper(), -0.5, len(s), len(s), SIG) for s in sentences]
-
-
-def make_document(doc_id: str, sentences: tuple[str, ...]) -> Document:
-    """One paragraph of ``sentences`` with true offsets."""
-    text, segments = "", []
-    for i, sent in enumerate(sentences, start=1):
-        if i > 1:
-            text += " "
-        start = len(text)
-        text += sent
-        segments.append(Segment(doc_id, 1, i, start, len(text), sent, ()))
-    return Document(doc_id, f"{doc_id}.txt", text + "\n", segments)
-
-
-def build_store(path: Path, sentences: tuple[str, ...] = SENTENCES) -> dict[str, int]:
-    """A translated store at ``path``; returns segment id by source text."""
-    with open_store(path) as store:
-        store.add_documents([make_document("a", sentences)])
-        store.use_system(str(SIG))
-        translate_pending(store, FakeTranslator(), drop=frozenset())
-        return {s.text: s.id for s in store.segment_texts()}
-
-
-@contextmanager
-def serving(path: Path, **kwargs: Any) -> Iterator[ReviewServer]:
-    """A review server on 127.0.0.1:0 in a thread, shut down and closed afterwards."""
-    kwargs.setdefault("who", "tester")
-    server = ReviewServer(path, host="127.0.0.1", port=0, log=False, **kwargs)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
+from tests.cli import songngu_command
+from tests.fakes import (
+    SENTENCES,
+    SIG,
+    TIMEOUT,
+    XSS,
+    build_translated_store,
+    review_rows,
+    serving,
+)
 
 
 def call(
@@ -118,23 +71,15 @@ def decision(segment: int, kind: str, text: str | None = None) -> dict[str, obje
     return {"segment": segment, "signature": str(SIG), "decision": kind, "text": text}
 
 
-def review_rows(path: Path) -> list[tuple[int, str, str, str | None, str, str]]:
-    with open_store(path, create=False) as store:
-        rows = store.db.execute(
-            "SELECT segment, signature, decision, text, who, at FROM reviews ORDER BY id"
-        ).fetchall()
-    return [tuple(r) for r in rows]
-
-
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     path = tmp_path / "corpus.sqlite"
-    build_store(path)
+    build_translated_store(path)
     return path
 
 
 def test_page_has_token_rows_and_security_headers(store_path: Path) -> None:
-    ids = build_store(store_path)  # re-adding is a no-op: the same ids
+    ids = build_translated_store(store_path)  # re-adding is a no-op: the same ids
     with serving(store_path) as server:
         req = urllib.request.Request(f"http://127.0.0.1:{server.port}/")
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
@@ -156,7 +101,7 @@ def test_page_has_token_rows_and_security_headers(store_path: Path) -> None:
 
 
 def test_accept_edit_reject_are_saved_with_who_and_time(store_path: Path) -> None:
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     before = datetime.now(timezone.utc).replace(microsecond=0)
     with serving(store_path, who="lan") as server:
         a = post(server, decision(ids["Xin chào."], "accept"))
@@ -180,7 +125,7 @@ def test_accept_edit_reject_are_saved_with_who_and_time(store_path: Path) -> Non
 
 
 def test_decisions_survive_a_restart_and_are_shown(store_path: Path) -> None:
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     with serving(store_path) as first:
         assert post(first, decision(ids["Tôi đi học."], "edit", "I study."))[0] == 200
         assert post(first, decision(ids["Xin chào."], "accept"))[0] == 200
@@ -205,7 +150,7 @@ def test_decisions_survive_a_restart_and_are_shown(store_path: Path) -> None:
 
 
 def test_exports_carry_edits_and_reviewed_only(store_path: Path, tmp_path: Path) -> None:
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     with serving(store_path) as server:
         assert post(server, decision(ids["Tôi đi học."], "edit", "I go to school."))[0] == 200
         assert post(server, decision(ids["Xin chào."], "accept"))[0] == 200
@@ -249,7 +194,7 @@ def test_exports_carry_edits_and_reviewed_only(store_path: Path, tmp_path: Path)
 
 
 def test_writes_need_the_token_same_origin_and_json(store_path: Path) -> None:
-    ids = build_store(store_path)
+    ids = build_translated_store(store_path)
     seg = ids["Xin chào."]
     with serving(store_path) as server:
         own = f"http://127.0.0.1:{server.port}"
@@ -352,7 +297,7 @@ def test_internal_errors_are_json_500_not_a_trace(
 def test_fifty_concurrent_clients_all_saved(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     sentences = tuple(f"Câu số {i}." for i in range(50))
-    ids = build_store(path, sentences)
+    ids = build_translated_store(path, sentences)
     results: list[int] = []
     lock = threading.Lock()
     with serving(path) as server:
@@ -397,7 +342,7 @@ def test_unknown_system_is_a_config_error(store_path: Path) -> None:
 
 def test_cli_serves_on_a_free_port_and_stops_on_ctrl_c(store_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "aligned", "review", str(store_path), "--port", "0", "--who", "x"],
+        songngu_command("review", store_path, "--port", "0", "--who", "x"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,14 +9,12 @@ other tests compare with.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -24,29 +22,20 @@ from pathlib import Path
 
 import pytest
 
-from aligned.cli import main
 from aligned.store import open_store
 from corpus.clean import clean_text
 from corpus.flags import DROP_BY_DEFAULT
+from tests.cli import EXPORTS, FAST, ROOT, run_cli, songngu_command
+from tests.shared_data import NEWS
 from tests.tinymodels import TRAINED_PAIRS
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "examples" / "news"
-EXPORTS = ["corpus.tmx", "corpus.tsv", "corpus.vi", "corpus.en", "corpus.jsonl", "report.html"]
-FAST = ["--beam", "1", "--max-length", "32", "--threads", "1", "--commit-every", "16"]
-
-
-def _run(args: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["run", *args])
-    return code, err.getvalue()
 
 
 @pytest.fixture(scope="module")
 def news_run(tmp_path_factory: pytest.TempPathFactory, trained_model_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("news") / "out"
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(trained_model_dir), *FAST])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(trained_model_dir), *FAST]
+    )
     assert code == 0, err
     (out / "stderr.txt").write_text(err, encoding="utf-8")
     return out
@@ -108,7 +97,7 @@ def test_exported_pairs_map_back_to_source_offsets(news_run: Path) -> None:
     for r in records:
         original = texts[r["doc"]][r["start"] : r["end"]]
         assert " ".join(clean_text(original).text.split()) == r["vi"]
-    assert {r["doc"] for r in records} == {"000_abbbb2874d62dfae", "003_31235d404d81b38e"}
+    assert {r["doc"] for r in records} == {"000_abbbb2874d62dfae.txt", "003_31235d404d81b38e.txt"}
 
 
 def test_flags_survive_into_tmx_props(news_run: Path) -> None:
@@ -131,7 +120,9 @@ def test_second_run_translates_nothing_and_rewrites_identical_exports(
 ) -> None:
     again = tmp_path / "again"
     shutil.copytree(news_run, again)
-    code, err = _run([str(SEEDS), "-o", str(again), "--model", str(trained_model_dir), *FAST])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(again), "--model", str(trained_model_dir), *FAST]
+    )
     assert code == 0, err
     lines = err.splitlines()
     assert lines[1] == "  documents   2 in the store (0 new, 0 changed, 2 unchanged)"
@@ -146,10 +137,10 @@ def test_trained_sentences_come_out_exactly(tmp_path: Path, trained_model_dir: P
     (tmp_path / "b.txt").write_text("\n".join(vi for vi, _ in chosen[2:]) + "\n", "utf-8")
     out = tmp_path / "out"
     args = ["-o", str(out), "--model", str(trained_model_dir), *FAST, "-q"]
-    assert _run([str(tmp_path / "a.txt"), *args]) == (0, "")
+    assert run_cli(["run", str(tmp_path / "a.txt"), *args]) == (0, "", "")
     assert (out / "corpus.en").read_text("utf-8").splitlines() == [en for _, en in chosen[:4]]
     # b.txt shares two sentences with a.txt: the memory gives them, the model does the rest.
-    code, err = _run([str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), *args[:-1]])
+    code, _, err = run_cli(["run", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), *args[:-1]])
     assert code == 0
     assert err.splitlines()[4] == "  translated  2 now, 6 skipped (already in the store)"
     expected = [en for _, en in chosen[:4]] + [en for _, en in chosen[2:]]
@@ -160,8 +151,7 @@ def test_kill_9_mid_translation_then_resume_gives_the_same_corpus(
     news_run: Path, tmp_path: Path, trained_model_dir: Path
 ) -> None:
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "aligned", "run", str(SEEDS), "-o", str(out),
-           "--model", str(trained_model_dir), *FAST, "-q"]  # fmt: skip
+    cmd = songngu_command("run", NEWS, "-o", out, "--model", trained_model_dir, *FAST, "-q")
     env = {**os.environ, "SONGNGU_TEST_SLOW_BATCH": "0.6", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE)
     committed = 0
@@ -179,7 +169,9 @@ def test_kill_9_mid_translation_then_resume_gives_the_same_corpus(
         _, stderr = proc.communicate()
     assert proc.returncode == -signal.SIGKILL, stderr.decode()
     assert 0 < _count_translations(out / "corpus.sqlite") < 54
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(trained_model_dir), *FAST])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(trained_model_dir), *FAST]
+    )
     assert code == 0, err
     assert _store_rows(out / "corpus.sqlite") == _store_rows(news_run / "corpus.sqlite")
     for name in EXPORTS:
@@ -198,7 +190,9 @@ def _count_translations(path: Path) -> int:
 
 def test_missing_model_stores_segments_and_exits_69(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(tmp_path / "no-model"), "-q"])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(tmp_path / "no-model"), "-q"]
+    )
     assert code == 69
     assert err.startswith(f"songngu: error: model directory '{tmp_path / 'no-model'}' does not")
     assert err.rstrip().endswith(
@@ -215,7 +209,9 @@ def test_corrupt_store_exits_65(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "corpus.sqlite").write_bytes(b"\x00garbage" * 1000)
-    code, err = _run([str(SEEDS), "-o", str(out), "--model", str(tmp_path / "no-model")])
+    code, _, err = run_cli(
+        ["run", str(NEWS), "-o", str(out), "--model", str(tmp_path / "no-model")]
+    )
     assert code == 65
     assert err == (
         f"songngu: error: {out / 'corpus.sqlite'}: not a usable SQLite file (file is not a "
@@ -225,13 +221,13 @@ def test_corrupt_store_exits_65(tmp_path: Path) -> None:
 
 
 def test_output_must_be_a_directory(tmp_path: Path) -> None:
-    code, err = _run([str(SEEDS), "-o", str(tmp_path / "corpus.sqlite")])
+    code, _, err = run_cli(["run", str(NEWS), "-o", str(tmp_path / "corpus.sqlite")])
     assert code == 2
     assert err == (
         f"songngu: error: -o {str(tmp_path / 'corpus.sqlite')!r} looks like a file name, but run "
         f"writes a directory of files; give a directory such as {str(tmp_path / 'out')!r}\n"
     )
     (tmp_path / "file").write_text("x", "utf-8")
-    code, err = _run([str(SEEDS), "-o", str(tmp_path / "file")])
+    code, _, err = run_cli(["run", str(NEWS), "-o", str(tmp_path / "file")])
     assert code == 2
     assert "is a file; give a directory (it holds corpus.sqlite)" in err

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from aligned.cli import main
 from aligned.references import attach_lines
 from aligned.scoring import (
     Gate,
@@ -31,8 +30,9 @@ from aligned.store import open_store
 from corpus.errors import ConfigError, DataError
 from corpus.model import RawDocument
 from corpus.pipeline import process_documents
+from tests.cli import run_cli
+from tests.fakes import TableTranslator, fake_signature
 from tests.shared_data import DATA
-from translate.types import Hypothesis, Signature
 
 NTREX = DATA / "ntrex128"
 SYS_A = NTREX / "systems" / "opus-2020-09-10.en"
@@ -60,22 +60,14 @@ def head(path: Path, n: int, tmp: Path) -> str:
     return str(out)
 
 
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # -- files mode against sacrebleu's CLI ---------------------------------------------------------
 
 
-def test_score_files_equal_sacrebleu_cli(capsys: pytest.CaptureFixture[str]) -> None:
+def test_score_files_equal_sacrebleu_cli() -> None:
     cli = json.loads(
         sacrebleu_cli(str(REF), "-i", str(SYS_A), *METRIC_ARGS, "-f", "json", "-w", "4", "-ci")
     )
-    code, out, _ = run_cli(
-        ["score", "--hyp", str(SYS_A), "--ref", str(REF), "--format", "json"], capsys
-    )
+    code, out, _ = run_cli(["score", "--hyp", str(SYS_A), "--ref", str(REF), "--format", "json"])
     assert code == 0
     ours = json.loads(out)
     assert ours["segments"] == 1005
@@ -124,14 +116,12 @@ def test_scores_equal_the_published_ones(hyp: Path, bleu: float, chrf: float, ve
 
 
 def test_score_text_output_and_stdin(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    import io
-
     hyp = "\n".join(lines(SYS_A)[:50]) + "\n"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(hyp.encode("utf-8"))))
     ref = head(REF, 50, tmp_path)
-    code, out, _ = run_cli(["score", "--hyp", "-", "--ref", str(ref), "--confidence", "1"], capsys)
+    argv = ["score", "--hyp", "-", "--ref", str(ref), "--confidence", "1"]
+    code, out, _ = run_cli(argv, stdin=hyp.encode("utf-8"))
     assert code == 0
     expected = BLEU().corpus_score(lines(SYS_A)[:50], [lines(REF)[:50]])
     assert f"BLEU = {expected.score:.2f} " in out
@@ -139,14 +129,12 @@ def test_score_text_output_and_stdin(
     assert "chrF2++ = " in out and "TER = " in out and "μ" not in out
 
 
-def test_line_count_mismatch_is_a_data_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_line_count_mismatch_is_a_data_error(tmp_path: Path) -> None:
     hyp = tmp_path / "hyp.en"
     hyp.write_text("one\ntwo\nthree\n", encoding="utf-8")
     ref = tmp_path / "ref.en"
     ref.write_text("one\ntwo\n", encoding="utf-8")
-    code, _, err = run_cli(["score", "--hyp", str(hyp), "--ref", str(ref)], capsys)
+    code, _, err = run_cli(["score", "--hyp", str(hyp), "--ref", str(ref)])
     assert code == 65
     assert f"{hyp} has 3 lines but {ref} has 2" in err
     with pytest.raises(DataError, match="has 3 lines but"):
@@ -156,9 +144,9 @@ def test_line_count_mismatch_is_a_data_error(
 # -- gates ------------------------------------------------------------------------------------
 
 
-def test_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gates(tmp_path: Path) -> None:
     base = ["score", "--hyp", str(SYS_A), "--ref", str(REF), "--confidence", "1"]
-    code, out, err = run_cli([*base, "--fail-under", "bleu=25", "--fail-over", "ter=70"], capsys)
+    code, out, err = run_cli([*base, "--fail-under", "bleu=25", "--fail-over", "ter=70"])
     assert code == 3  # TER 66.10 passes, BLEU 22.80 does not
     assert err == "songngu: gate failed: BLEU = 22.80 misses --fail-under bleu=25\n"
     assert "BLEU = 22.80 " in out
@@ -167,15 +155,13 @@ def test_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hyps, refs = lines(SYS_A)[:100], lines(REF)[:100]
     bleu, ter = BLEU().corpus_score(hyps, [refs]).score, TER().corpus_score(hyps, [refs]).score
     gates = ["--fail-under", f"bleu={bleu - 0.01}", "--fail-over", f"ter={ter + 0.01}"]
-    code, _, err = run_cli([*small, *gates], capsys)
+    code, _, err = run_cli([*small, *gates])
     assert (code, err) == (0, "")
-    code, out, err = run_cli(
-        [*small, "--fail-over", f"ter={ter - 0.01}", "--format", "json"], capsys
-    )
+    code, out, err = run_cli([*small, "--fail-over", f"ter={ter - 0.01}", "--format", "json"])
     assert code == 3
     assert err == f"songngu: gate failed: TER = {ter:.2f} misses --fail-over ter={ter - 0.01:g}\n"
     assert json.loads(out)["gates_failed"] == [err.split(": ", 2)[2].strip()]
-    code, _, err = run_cli([*base, "--fail-under", "meteor=3"], capsys)
+    code, _, err = run_cli([*base, "--fail-under", "meteor=3"])
     assert code == 2 and "METRIC one of bleu, chrf, ter" in err
     assert parse_gate("chrF++=45.5", over=False) == Gate("chrf", 45.5, False)
     with pytest.raises(ConfigError, match="'x' is not a number"):
@@ -191,9 +177,7 @@ _P = re.compile(r"\(p = (\d\.\d{4})\)")
 
 
 @pytest.mark.parametrize("method", ["bs", "ar"])
-def test_compare_files_equal_sacrebleu_paired_test(
-    method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_compare_files_equal_sacrebleu_paired_test(method: str, tmp_path: Path) -> None:
     a, b, r = (head(p, 300, tmp_path) for p in (SYS_A, SYS_B, REF))
     n = "200"
     table = sacrebleu_cli(
@@ -226,7 +210,6 @@ def test_compare_files_equal_sacrebleu_paired_test(
             "--format",
             "json",
         ],
-        capsys,
     )
     assert code == 0 and err == ""
     ours = json.loads(out)
@@ -256,30 +239,15 @@ def test_compare_files_equal_sacrebleu_paired_test(
     assert all(ours["metrics"][n]["systems"][0]["p_value"] is None for n in names)
 
 
-def test_compare_needs_two_systems(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["compare", "--hyp", str(SYS_A), "--ref", str(REF)], capsys)
+def test_compare_needs_two_systems() -> None:
+    code, _, err = run_cli(["compare", "--hyp", str(SYS_A), "--ref", str(REF)])
     assert code == 2 and "at least two systems" in err
 
 
 # -- the store --------------------------------------------------------------------------------
 
-SIG_A = Signature("opus-2020-09-10", "local:a", "fake", "float32", 4, 512, "0.1.0")
-SIG_B = Signature("opus+bt-2021-04-30", "local:b", "fake", "float32", 4, 512, "0.1.0")
-
-
-class TableTranslator:
-    """Returns a fixed English text per source text (real system outputs)."""
-
-    def __init__(self, signature: Signature, table: dict[str, str]) -> None:
-        self._signature = signature
-        self.table = table
-
-    @property
-    def signature(self) -> Signature:
-        return self._signature
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        return [Hypothesis(self.table[s], None, 1, 1, self._signature) for s in sentences]
+SIG_A = fake_signature("opus-2020-09-10", revision="local:a", beam=4, max_length=512)
+SIG_B = fake_signature("opus+bt-2021-04-30", revision="local:b", beam=4, max_length=512)
 
 
 def build_store(path: Path, n: int = 40) -> tuple[list[str], list[str], list[str]]:
@@ -297,19 +265,17 @@ def build_store(path: Path, n: int = 40) -> tuple[list[str], list[str], list[str
         for sig, hyps in ((SIG_A, a), (SIG_B, b)):
             table = {t: hyps[i] for t, i in zip(texts, keep, strict=True)}
             store.use_system(str(sig))
-            translate_pending(store, TableTranslator(sig, table), drop=frozenset())
+            translate_pending(store, TableTranslator(table, sig), drop=frozenset())
         attach_lines(store, [ref[i] for i in keep], name="ref")
     return [a[i] for i in keep], [b[i] for i in keep], [ref[i] for i in keep]
 
 
-def test_score_store_stores_corpus_and_sentence_scores(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_score_store_stores_corpus_and_sentence_scores(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     hyps, _, refs = build_store(path)
     assert len(hyps) >= 30
     argv = ["score", str(path), "--system", str(SIG_A), "--format", "json", "--confidence", "1"]
-    code, out, _ = run_cli(argv, capsys)
+    code, out, _ = run_cli(argv)
     assert code == 0
     ours = json.loads(out)
     assert (ours["system"], ours["reference"], ours["segments"]) == (str(SIG_A), "ref", len(hyps))
@@ -341,33 +307,33 @@ def test_score_store_stores_corpus_and_sentence_scores(
         CHRF(word_order=2).sentence_score(hyps[0], [refs[0]]).score
     )
     # Scoring again replaces, never duplicates.
-    assert run_cli(argv, capsys)[0] == 0
+    assert run_cli(argv)[0] == 0
     with open_store(path) as store:
         total = store.db.execute("SELECT count(*) FROM scores").fetchone()[0]
     assert total == 3 + 3 * len(hyps)
 
 
-def test_compare_store_equals_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_store_equals_files(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     hyps_a, hyps_b, refs = build_store(path)
     argv = ["compare", str(path), "--system", str(SIG_A), "--system", "latest"]
-    code, out, _ = run_cli([*argv, "--format", "json", "--samples", "100"], capsys)
+    code, out, _ = run_cli([*argv, "--format", "json", "--samples", "100"])
     assert code == 0
     ours = json.loads(out)
     expected = compare_systems(
         [(str(SIG_A), hyps_a), (str(SIG_B), hyps_b)], refs, n_samples=100
     ).as_dict()
     assert ours["metrics"] == expected["metrics"]
-    code, out, _ = run_cli([*argv, "--samples", "100"], capsys)
+    code, out, _ = run_cli([*argv, "--samples", "100"])
     assert code == 0 and "paired bootstrap resampling, 100 samples" in out and "p = " in out
 
 
-def test_score_store_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_score_store_errors(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     build_store(path, n=5)
-    code, _, err = run_cli(["score", str(path), "--ref", "nope"], capsys)
+    code, _, err = run_cli(["score", str(path), "--ref", "nope"])
     assert code == 2 and "--ref 'nope' is not in" in err and "ref" in err
-    code, _, err = run_cli(["score", str(path), "--system", "nope"], capsys)
+    code, _, err = run_cli(["score", str(path), "--system", "nope"])
     assert code == 2 and "--system 'nope' is not in" in err
-    code, _, err = run_cli(["score"], capsys)
+    code, _, err = run_cli(["score"])
     assert code == 2 and "nothing to score" in err

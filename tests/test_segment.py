@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 
 from corpus.clean import clean_text
 from corpus.segment import ABBREVIATIONS, Segmenter, Span, split_sentences
-from tests.shared_data import DATA
+from tests.shared_data import GOLD, NEWS, gold_labels, gold_paragraphs
+from tests.shared_data import SEED_IDS as SEEDS
 
-GOLD = DATA / "seeds-segmentation"
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "examples" / "news"  # the seeds, verbatim
-SEEDS = ("000_abbbb2874d62dfae", "003_31235d404d81b38e")
 CASES = [json.loads(line) for line in (GOLD / "tricky-cases.jsonl").read_text("utf-8").splitlines()]
 # The only tricky inputs that need the cleaner: a missing space and a no-break space.
 NEEDS_CLEANING = {"missing-space", "label-nbsp"}
@@ -167,20 +163,9 @@ def test_split_sentences_treats_lines_as_paragraphs() -> None:
 # --- the seed gold ---------------------------------------------------------------------------
 
 
-def gold_paragraphs(seed: str) -> list[list[str]]:
-    text = (GOLD / f"{seed}.txt").read_text(encoding="utf-8")
-    return [block.split("\n") for block in text.strip("\n").split("\n\n")]
-
-
-def gold_labels(seed: str) -> set[str]:
-    with (GOLD / f"{seed}.noise.tsv").open(encoding="utf-8") as f:
-        rows = csv.DictReader(f, delimiter="\t")
-        return {r["segment"] for r in rows if r["category"] == "speaker-label"}
-
-
 def segment_seed(seed: str) -> tuple[str, list[tuple[int, str, list[Span]]]]:
     """The raw seed, and (offset in cleaned text, paragraph, spans) per non-blank cleaned line."""
-    raw = (SEEDS_DIR / f"{seed}.txt").read_text(encoding="utf-8")
+    raw = (NEWS / f"{seed}.txt").read_text(encoding="utf-8")
     cleaned = clean_text(raw).text
     lines, pos = [], 0
     for line in cleaned.split("\n"):

@@ -17,49 +17,8 @@ from aligned.runner import translate_pending
 from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
 from aligned.store import schema as store_schema
 from corpus.errors import ConfigError, DataError, SongnguError
-from corpus.model import Document, Segment
-from translate.types import Hypothesis, Signature
-
-SIG = Signature("fake", "local:0", "fake", "float32", 1, 32, "0.1.0")
-SIG2 = Signature("fake", "local:0", "fake", "float32", 4, 32, "0.1.0")
-
-
-class FakeTranslator:
-    """Upper-cases; records every batch; can fail after ``fail_after`` batches."""
-
-    def __init__(self, signature: Signature = SIG, fail_after: int | None = None) -> None:
-        self._signature = signature
-        self.batches: list[list[str]] = []
-        self.fail_after = fail_after
-
-    @property
-    def signature(self) -> Signature:
-        return self._signature
-
-    def translate(self, sentences: list[str]) -> list[Hypothesis]:
-        if self.fail_after is not None and len(self.batches) >= self.fail_after:
-            raise KeyboardInterrupt  # a kill between two batches
-        self.batches.append(list(sentences))
-        return [Hypothesis(s.upper(), -0.5, len(s), len(s), self._signature) for s in sentences]
-
-
-def doc(
-    doc_id: str, *paras: list[str], flags: dict[str, tuple[str, ...]] | None = None
-) -> Document:
-    """A document whose text is its sentences, one paragraph per line, with true offsets."""
-    text = ""
-    segments = []
-    for p, sents in enumerate(paras, start=1):
-        for s, sent in enumerate(sents, start=1):
-            if s > 1:
-                text += " "
-            start = len(text)
-            text += sent
-            segments.append(
-                Segment(doc_id, p, s, start, len(text), sent, (flags or {}).get(sent, ()))
-            )
-        text += "\n"
-    return Document(doc_id, f"{doc_id}.txt", text, segments)
+from tests.fakes import SIG, SIG2, FakeTranslator
+from tests.fakes import make_document as doc
 
 
 @pytest.fixture

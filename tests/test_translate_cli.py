@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import ROOT, songngu
 from tests.tinymodels import TRAINED_PAIRS
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def songngu(
-    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "aligned", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env=full_env,
-        timeout=120,
-    )
 
 
 def test_imports_never_load_torch() -> None:

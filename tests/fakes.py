@@ -1,0 +1,189 @@
+"""Fakes the tests share: signatures, translators whose English every test knows exactly, small
+documents and stores, and the review server in a thread.
+
+Test modules import these from here (never from one another; ``tests/test_layout.py`` checks).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aligned.review import ReviewServer
+from aligned.runner import translate_pending
+from aligned.store import open_store
+from corpus.model import Document, Segment
+from translate.types import Hypothesis, Signature
+
+TIMEOUT = 15  # seconds: every wait on a server, thread or request is bounded
+
+
+def fake_signature(
+    model: str = "fake", *, revision: str = "local:0", beam: int = 1, max_length: int = 32
+) -> Signature:
+    """The signature of a fake system (backend "fake", float32, songngu 0.1.0)."""
+    return Signature(model, revision, "fake", "float32", beam, max_length, "0.1.0")
+
+
+SIG = fake_signature()
+SIG2 = fake_signature(beam=4)  # a second system that differs from SIG in one setting only
+
+
+class FakeTranslator:
+    """Upper-cases (score -0.5, one token per character); records every batch; with
+    ``fail_after`` raises KeyboardInterrupt once that many batches are done (a kill between two
+    batches)."""
+
+    def __init__(self, signature: Signature = SIG, fail_after: int | None = None) -> None:
+        self._signature = signature
+        self.batches: list[list[str]] = []
+        self.fail_after = fail_after
+
+    @property
+    def signature(self) -> Signature:
+        return self._signature
+
+    def hypothesis(self, source: str) -> Hypothesis:
+        return Hypothesis(source.upper(), -0.5, len(source), len(source), self._signature)
+
+    def translate(self, sentences: list[str]) -> list[Hypothesis]:
+        if self.fail_after is not None and len(self.batches) >= self.fail_after:
+            raise KeyboardInterrupt  # a kill between two batches
+        self.batches.append(list(sentences))
+        return [self.hypothesis(s) for s in sentences]
+
+
+class SuffixTranslator(FakeTranslator):
+    """Upper-cases and appends " NOW" (score -0.25): a second system that differs from the first
+    on every sentence."""
+
+    def hypothesis(self, source: str) -> Hypothesis:
+        return Hypothesis(
+            f"{source.upper()} NOW", -0.25, len(source), len(source) + 1, self.signature
+        )
+
+
+class TableTranslator(FakeTranslator):
+    """A fixed English text per source text (e.g. real system outputs; no score, one token
+    each). A source missing from ``table`` is upper-cased when ``upper_unknown``, else a KeyError
+    (the test fed text it did not plan). Sources in ``split`` come back as translated in two
+    parts."""
+
+    def __init__(
+        self,
+        table: dict[str, str],
+        signature: Signature = SIG,
+        *,
+        upper_unknown: bool = False,
+        split: Collection[str] = (),
+    ) -> None:
+        super().__init__(signature)
+        self.table = table
+        self.upper_unknown = upper_unknown
+        self.split = split
+
+    def hypothesis(self, source: str) -> Hypothesis:
+        text = self.table.get(source, source.upper()) if self.upper_unknown else self.table[source]
+        split = source in self.split
+        return Hypothesis(text, None, 1, 1, self.signature, split=split, parts=2 if split else 1)
+
+
+# -- documents and stores -----------------------------------------------------------------------
+
+
+def make_document(
+    doc_id: str, *paragraphs: list[str], flags: dict[str, tuple[str, ...]] | None = None
+) -> Document:
+    """A document whose text is its sentences (one paragraph per line, sentences joined by one
+    space) with true offsets; ``flags`` gives a sentence's flags by its text."""
+    text = ""
+    segments = []
+    for p, sents in enumerate(paragraphs, start=1):
+        for s, sent in enumerate(sents, start=1):
+            if s > 1:
+                text += " "
+            start = len(text)
+            text += sent
+            segments.append(
+                Segment(doc_id, p, s, start, len(text), sent, (flags or {}).get(sent, ()))
+            )
+        text += "\n"
+    return Document(doc_id, f"{doc_id}.txt", text, segments)
+
+
+XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+SENTENCES = ("Xin chào.", "Tôi đi học.", "Trời mưa.", *XSS)  # XSS upper-cased stays markup-like
+
+
+def build_translated_store(path: Path, sentences: tuple[str, ...] = SENTENCES) -> dict[str, int]:
+    """A store at ``path``: document "a", one paragraph of ``sentences``, translated by
+    ``FakeTranslator(SIG)``. Returns the segment id of each source text."""
+    with open_store(path) as store:
+        store.add_documents([make_document("a", list(sentences))])
+        store.use_system(str(SIG))
+        translate_pending(store, FakeTranslator(SIG), drop=frozenset())
+        return {s.text: s.id for s in store.segment_texts()}
+
+
+# -- the review server ----------------------------------------------------------------------------
+
+
+@contextmanager
+def serving(path: Path, **kwargs: Any) -> Iterator[ReviewServer]:
+    """A review server on 127.0.0.1:0 in a thread, shut down and closed afterwards."""
+    kwargs.setdefault("who", "tester")
+    server = ReviewServer(path, host="127.0.0.1", port=0, log=False, **kwargs)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+
+
+def review_rows(path: Path) -> list[tuple[int, str, str, str | None, str, str]]:
+    """Every stored review decision: (segment, signature, decision, text, who, at), in order."""
+    with open_store(path, create=False) as store:
+        rows = store.db.execute(
+            "SELECT segment, signature, decision, text, who, at FROM reviews ORDER BY id"
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+# -- a crafted text for reference alignment (test_align, test_references) -------------------------
+
+# A document with every bead type: line 1 holds two reference sentences (1-2), source segments
+# 2 and 3 are one reference sentence (2-1), segment 4 is site furniture with no reference (1-0)
+# and reference sentence 5 has no source (0-1).
+SOURCE = [
+    "Con mèo ngồi trên tấm thảm gần cửa.",
+    "Giá tăng năm phần trăm trong tháng Ba rồi lại giảm trong tháng Tư.",
+    "Bộ trưởng đến Hà Nội hôm thứ Hai",
+    "và gặp chủ tịch nước tại dinh.",
+    "Ảnh: Reuters/ quảng cáo bấm vào đây để xem thêm nhiều tin tức khác trên trang",
+    "Dự báo sẽ có mưa trên khắp miền Bắc vào ngày mai.",
+    "Đội bóng đã thắng trận chung kết với tỉ số ba không.",
+]
+MT = [
+    "The cat sat on the mat near the door.",
+    "Prices rose five percent in March and fell again in April.",
+    "The minister arrived in Hanoi on Monday",
+    "and met the president at the palace.",
+    "Photo: Reuters / advertising click here to see more news on the page",
+    "Rain is expected across the north tomorrow.",
+    "The team won the final three to nil.",
+]
+REFERENCE = [
+    "The cat sat on the mat near the door.",
+    "Prices rose five percent in March.",
+    "They fell again in April.",
+    "The minister arrived in Hanoi on Monday and met the president at the palace.",
+    "Rain is expected across the north tomorrow.",
+    "Subscribe to our newsletter.",
+    "The team won the final three to nil.",
+]
