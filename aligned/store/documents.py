@@ -9,11 +9,12 @@ them (so editing one paragraph re-translates only that paragraph).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aligned.faults import crash_point
 from aligned.store.core import StoreCore, flags_str, flags_tuple, sha256
+from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError
 from corpus.model import Document, Segment
 
@@ -85,24 +86,52 @@ class Documents(StoreCore):
         """
         with self.transaction():
             self.db.execute(
-                "INSERT INTO documents (id, source, sha256, text, encoding, cleaning) "
-                "VALUES (?, ?, ?, '', 'utf-8', '{}')",
-                (doc_id, source, sha256("")),
+                "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord) "
+                "VALUES (?, ?, ?, '', 'utf-8', '{}', ?)",
+                (doc_id, source, sha256(""), self._next_ord()),
             )
             ids = []
-            for s in segments:
+            uids = self._new_uids(doc_id, [s.text for s in segments])
+            for s, uid in zip(segments, uids, strict=True):
                 cur = self.db.execute(
-                    "INSERT INTO segments (doc, para, sent, start, end, text, flags) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (doc_id, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags)),
+                    "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc_id, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid),
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids
 
+    def _next_ord(self) -> int:
+        """The next document's place in input order (a store-wide counter, never reused)."""
+        self.db.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'doc_counter'"
+        )
+        return int(
+            self.db.execute("SELECT value FROM meta WHERE key = 'doc_counter'").fetchone()[0]
+        )
+
+    def _new_uids(self, doc: str, texts: Sequence[str]) -> list[str]:
+        """Fresh uids for new segments of ``doc`` (unused by its live segments and history)."""
+        used = {
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT uid FROM segments WHERE doc = ? UNION SELECT uid FROM history WHERE doc = ?",
+                (doc, doc),
+            )
+        }
+        uids = []
+        for text in texts:
+            n = 0
+            while (uid := segment_uid(doc, text, n)) in used:
+                n += 1
+            used.add(uid)
+            uids.append(uid)
+        return uids
+
     def _insert_document(self, doc: Document, digest: str) -> None:
         self.db.execute(
-            "INSERT INTO documents (id, source, sha256, text, encoding, cleaning) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 doc.source,
@@ -110,15 +139,22 @@ class Documents(StoreCore):
                 doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
+                self._next_ord(),
             ),
         )
         self._insert_segments(doc.segments)
 
-    def _insert_segments(self, segments: Iterable[Segment]) -> None:
+    def _insert_segments(self, segments: Sequence[Segment]) -> None:
+        if not segments:
+            return
+        uids = self._new_uids(segments[0].doc, [s.text for s in segments])
         self.db.executemany(
-            "INSERT INTO segments (doc, para, sent, start, end, text, flags) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(s.doc, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags)) for s in segments],
+            "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (s.doc, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid)
+                for s, uid in zip(segments, uids, strict=True)
+            ],
         )
 
     def _replace_document(self, doc: Document, digest: str) -> None:

@@ -7,6 +7,7 @@ steps, one transaction each, and a file newer than this code is refused rather t
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from corpus.errors import DataError
 if TYPE_CHECKING:
     from aligned.store.core import StoreCore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "songngu"
 
 _SCHEMA_V1 = """
@@ -106,8 +107,75 @@ def _migrate_0_to_1(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('use_counter', '0')")
 
 
+def segment_uid(doc: str, text: str, n: int = 0) -> str:
+    """The stable, exported identity of a segment: ``<doc>#<10 hex>``.
+
+    Derived from the document id, the segment's text and ``n``, the smallest number that makes
+    it unique in its document (0 unless the same text occurs twice). So it does not move when
+    sentences around it are inserted or removed, and a store rebuilt from the same text gives
+    the same ids.
+    """
+    digest = hashlib.sha256(f"{text}\x00{n}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{doc}#{digest[:10]}"
+
+
+_SCHEMA_V2 = """
+ALTER TABLE documents ADD COLUMN ord INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE segments ADD COLUMN uid TEXT;
+ALTER TABLE reviews ADD COLUMN judged TEXT;
+ALTER TABLE reviews ADD COLUMN comment TEXT;
+ALTER TABLE scores ADD COLUMN inputs TEXT;
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX history_doc ON history (doc, uid)
+"""
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Stable identities (issue 12): document order, segment uids, what a review judged,
+    the inputs of a score, and a history table for human work whose segment is gone.
+
+    v1 had no input order: documents keep the (id) order they were listed in. Reviews get the
+    machine text of their system as the text they judged; scores get no inputs (= stale, so
+    they are recomputed before anyone sees them again).
+    """
+    for statement in _SCHEMA_V2.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    docs = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY id")]
+    db.executemany("UPDATE documents SET ord = ? WHERE id = ?", list(enumerate(docs, 1)))
+    db.execute("INSERT INTO meta (key, value) VALUES ('doc_counter', ?)", (str(len(docs)),))
+    used: set[str] = set()
+    updates = []
+    for seg_id, doc, text in db.execute(
+        "SELECT id, doc, text FROM segments ORDER BY doc, para, sent"
+    ).fetchall():
+        n = 0
+        while (uid := segment_uid(doc, text, n)) in used:
+            n += 1
+        used.add(uid)
+        updates.append((uid, seg_id))
+    db.executemany("UPDATE segments SET uid = ? WHERE id = ?", updates)
+    db.execute("CREATE UNIQUE INDEX segments_uid ON segments (uid)")
+    db.execute(
+        "UPDATE reviews SET judged = (SELECT t.text FROM translations t "
+        "WHERE t.segment = reviews.segment AND t.signature = reviews.signature)"
+    )
+
+
 #: ``MIGRATIONS[v]`` upgrades a store from schema version ``v`` to ``v + 1`` (0 = empty file).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _migrate_0_to_1,
+    1: _migrate_1_to_2,
+}
 
 
 def read_schema_version(db: sqlite3.Connection, path: Path) -> int:
