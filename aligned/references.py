@@ -28,6 +28,7 @@ from pathlib import Path
 
 from aligned.align import align, split_sentences
 from aligned.store import Store
+from aligned.textio import split_lines
 from corpus.errors import ConfigError, DataError
 
 DEFAULT_NAME = "ref"
@@ -238,10 +239,16 @@ def _mt_for(store: Store, signature: str, doc: str, ids: Sequence[int]) -> list[
 def reference_lines(text: str) -> list[str]:
     """Lines of a line-aligned reference: split at ``\n`` only (``str.splitlines`` would also
     split at U+2028, form feeds and the like and shift every later line), ``\r`` removed."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+    return split_lines(text)
+
+
+def bridge_system(store: Store, system: str) -> str | None:
+    """The system whose translations bridge document alignment (``refs add --system``):
+    ``none`` -> None (length-based Gale-Church); ``latest`` -> the latest system, or None while
+    the store has none; any other value -> that signature (ConfigError if unknown)."""
+    if system == "none" or (system == "latest" and not store.systems()):
+        return None
+    return store.resolve_system(system)
 
 
 def reference_sentences(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from aligned.cli import main
-from aligned.distributed import ModelSpec, RayEngine, TranslateBatch, _hypothesis
+from aligned.distributed import ModelSpec, RayChunks, TranslateBatch, _hypothesis
 from aligned.store import open_store
 from corpus.errors import ConfigError, ModelError
 from tests.test_run import EXPORTS, FAST, SEEDS, _run
@@ -151,7 +151,7 @@ def test_actor_batches_round_trip_to_hypotheses(trained_model_dir: Path) -> None
 
 def test_engine_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="--actors must be at least 1, got 0"):
-        RayEngine(ModelSpec(model="m"), actors=0)
+        RayChunks(ModelSpec(model="m"), actors=0)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(["run", str(SEEDS), "-o", "/nonexistent/x", "--actors", "2"])

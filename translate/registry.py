@@ -58,8 +58,7 @@ BACKENDS: dict[str, BackendInfo] = {
     for b in (
         BackendInfo(
             name="ct2",
-            help="CTranslate2: several times faster on CPU; the model is converted once and "
-            "cached",
+            help="CTranslate2: several times faster on CPU; the model is converted once and cached",
             load=ct2.load_backend,
             precisions=ct2.PRECISIONS,
             devices=ct2.DEVICES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from aligned.commands.score import read_lines
+from aligned.textio import read_lines
 from corpus.errors import EXIT_OK, ConfigError, DataError
 
 HELP = "compare systems with sacrebleu's paired significance test"
@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if args.hyp:
         if args.store is not None or args.system or args.ref is None:
             raise ConfigError("files mode: give --hyp A --hyp B --ref FILE, and no STORE/--system")
-        systems = [(h, read_lines(h)) for h in args.hyp]
-        refs = read_lines(args.ref)
+        systems = [(h, read_lines(h, what="hypotheses")) for h in args.hyp]
+        refs = read_lines(args.ref, what="reference")
     elif args.store is not None:
         systems, refs = _store_systems(args)
     else:

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from aligned.references import (
         attach_documents,
         attach_lines,
+        bridge_system,
         read_reference_file,
         reference_lines,
     )
@@ -84,13 +85,12 @@ def run(args: argparse.Namespace) -> int:
         if args.mode == "lines":
             results = [attach_lines(store, lines, name=args.name, doc=args.doc)]
         else:
-            signature = None
-            if args.system != "none" and store.systems():
-                signature = store.resolve_system(args.system)
-            elif args.system not in ("none", "latest"):
-                signature = store.resolve_system(args.system)  # raises: no systems
             results = attach_documents(
-                store, args.refs, name=args.name, signature=signature, doc=args.doc
+                store,
+                args.refs,
+                name=args.name,
+                signature=bridge_system(store, args.system),
+                doc=args.doc,
             )
     if not args.quiet:
         for res in results:

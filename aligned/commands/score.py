@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from corpus.errors import EXIT_OK, ConfigError, DataError
+from aligned.textio import read_lines
+from corpus.errors import EXIT_GATE, EXIT_OK, ConfigError
 
 HELP = "score translations against references with sacrebleu (BLEU, chrF++, TER)"
-
-EXIT_GATE = 3
 
 DESCRIPTION = """\
 Score one system's translations against a reference, at corpus level, with sacrebleu: BLEU,
@@ -93,21 +91,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def read_lines(path: str) -> list[str]:
-    """Lines of a UTF-8 file or stdin, without line ends (as sacrebleu reads them)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path!r}: {exc.strerror}; check the path") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: not UTF-8 (byte {exc.start}); convert it, e.g. iconv -t UTF-8"
-        ) from None
-    return text.splitlines()
-
-
 def run(args: argparse.Namespace) -> int:
     from aligned.scoring import corpus_scores, failed_gates, parse_gate
 
@@ -123,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "give either a STORE or --hyp FILE --ref FILE (files mode needs both, no store)"
             )
-        hyps, refs = read_lines(args.hyp), read_lines(args.ref)
+        hyps = read_lines(args.hyp, what="hypotheses")
+        refs = read_lines(args.ref, what="reference")
         scores = corpus_scores(
             hyps, refs, n_bootstrap=args.confidence, hyp_name=args.hyp, ref_name=args.ref
         )
