@@ -8,10 +8,11 @@ import os
 import sys
 from pathlib import Path
 
+from aligned.formats import format_names
 from aligned.store import open_store, sqlite_errors
 from corpus.errors import EXIT_OK, ConfigError, OutputExistsError
 
-HELP = "build a corpus store from a TMX, TSV or JSONL file"
+HELP = "build a corpus store from a " + ", ".join(format_names(readable=True)) + " file"
 
 DESCRIPTION = """\
 Read aligned pairs (our own exports, or another tool's TMX) into a store that `songngu export`
@@ -24,17 +25,25 @@ export gives the same file for everything the format holds.
 """
 
 
+EPILOG = """\
+example (a TMX written by `songngu run`, or by another tool, into a new store):
+  songngu run examples/news/ -o out/
+  songngu import out/corpus.tmx -o imported.sqlite
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "import",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", metavar="FILE", help="the file to import ('-' for stdin)")
     p.add_argument(
         "--format",
-        choices=["tmx", "tsv", "jsonl"],
+        choices=format_names(readable=True),
         help="input format (default: from the file's suffix)",
     )
     p.add_argument(
@@ -59,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
     if args.format:
         fmt = get_format(args.format)
     elif args.input == "-":
-        raise ConfigError("reading stdin needs --format (tmx, tsv or jsonl)")
+        raise ConfigError(
+            f"reading stdin needs --format ({', '.join(format_names(readable=True))})"
+        )
     else:
         fmt = format_for_path(args.input)
-        if fmt.name not in ("tmx", "tsv", "jsonl"):
+        if not fmt.can_read:
             raise ConfigError(
-                f"import reads tmx, tsv or jsonl, not {fmt.name} ({args.input!r}); "
-                "pass --format if the suffix is misleading"
+                f"import reads {', '.join(format_names(readable=True))}, not {fmt.name} "
+                f"({args.input!r}); pass --format if the suffix is misleading"
             )
     target = Path(args.output)
     name = "stdin" if args.input == "-" else args.input

@@ -27,11 +27,20 @@ Adding a reference under a name that exists replaces it for the segments covered
 """
 
 
+EPILOG = """\
+example (an English translation of one sentence of an article, aligned to its segments):
+  songngu run examples/news/ -o out/
+  echo 'Deputy Minister Luong Tam Quang said so at a conference on February 6.' > ref.en
+  songngu refs add out/corpus.sqlite ref.en --mode documents --doc 000_abbbb2874d62dfae
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "refs",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = p.add_subparsers(dest="refs_command", metavar="ACTION")
@@ -40,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "add",
         help="attach reference files",
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     a.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")

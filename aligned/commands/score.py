@@ -7,7 +7,15 @@ import json
 import sys
 
 from aligned.textio import read_lines
-from corpus.errors import EXIT_GATE, EXIT_OK, ConfigError
+from corpus.errors import (
+    EXIT_DATA,
+    EXIT_ERROR,
+    EXIT_GATE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    describe_exit_codes,
+)
 
 HELP = "score translations against references with sacrebleu (BLEU, chrF++, TER)"
 
@@ -28,17 +36,26 @@ The bootstrap uses sacrebleu's fixed seed 12345 ($SACREBLEU_SEED overrides it), 
 are reproducible; the signature records it (bs:1000|seed:12345).
 """
 
-EPILOG = """\
+EXIT_CODES_HELP = describe_exit_codes(
+    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA],
+    {
+        EXIT_OK: "success, every gate passed",
+        EXIT_USAGE: "usage error (bad option or gate, unknown --system/--ref)",
+        EXIT_GATE: "scores computed and printed, but a --fail-under/--fail-over gate was missed",
+        EXIT_DATA: "data error (line counts differ, empty input, nothing to score)",
+    },
+)
+
+EPILOG = f"""\
 quality gates (for CI pipelines):
   --fail-under bleu=20 --fail-under chrf=45   fail if BLEU < 20 or chrF++ < 45
   --fail-over ter=70                          fail if TER > 70 (lower TER is better)
 
-exit codes:
-  0   success, every gate passed
-  1   error
-  2   usage error (bad option or gate, unknown --system/--ref)
-  3   scores computed and printed, but a --fail-under/--fail-over gate was missed
-  65  data error (line counts differ, empty input, nothing to score)
+{EXIT_CODES_HELP}
+example (two files, one segment per line; a store works the same after `songngu refs add`):
+  printf 'The cat sat on the mat.\\nIt rained all day.\\n' > hyp.en
+  printf 'The cat sat on the mat.\\nIt was raining all day.\\n' > ref.en
+  songngu score --hyp hyp.en --ref ref.en --fail-under chrf=40
 """
 
 

@@ -32,11 +32,19 @@ HF_HUB_OFFLINE=1), or read from a local directory given to --model.
 """
 
 
+EPILOG = """\
+example (the sentences of the bundled news, then their translations, line by line):
+  songngu segment examples/news/ -o news.vi
+  songngu translate news.vi -o news.en
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "translate",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
