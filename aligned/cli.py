@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from aligned import __version__
-from corpus.errors import EXIT_INTERRUPTED, SongnguError
+from corpus.errors import EXIT_INTERRUPTED, SongnguError, describe_exit_codes
 
 COMMANDS = [
     "segment",
@@ -31,18 +31,12 @@ COMMANDS = [
     "review",
 ]
 
-EPILOG = """\
-exit codes:
-  0   success
-  1   error
-  2   usage or configuration error (bad option, output exists without --force)
-  3   a quality gate (--fail-under/--fail-over of `songngu score`) was missed
-  65  data error (undecodable, binary, empty or malformed input)
-  69  model unavailable (not downloaded, offline, cannot be loaded)
-  74  an output file could not be written (disk full, file too large); the old one is kept
-  130 interrupted
-
+EPILOG = f"""\
+{describe_exit_codes()}
 Data goes to stdout, progress and messages to stderr; '-' means stdin/stdout.
+
+example (segment, translate and export the bundled news articles; see `songngu run -h`):
+  songngu run examples/news/ -o out/
 """
 
 

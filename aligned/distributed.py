@@ -24,10 +24,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from aligned.runner import Chunk, TranslateChunks
+from aligned.runner import Chunk, ChunkTranslator, LocalChunks
 from aligned.store import PendingText
 from corpus.errors import ConfigError, ModelError, SongnguError
+from translate.defaults import DEFAULT_BACKEND, DEFAULT_BEAM, DEFAULT_DEVICE
 from translate.types import Hypothesis, Signature, Translator
+
+#: ``--engine`` choices: where ``songngu run`` translates (see :func:`chunk_translator`).
+ENGINES = ("local", "ray")
 
 # Ray's own INFO lines (executor plans, block stats) would drown songngu's summary.
 _RAY_LOGGERS = ("ray", "ray.data", "ray.data._internal")
@@ -39,12 +43,12 @@ class ModelSpec:
 
     model: str
     revision: str | None = None
-    backend: str = "ct2"
+    backend: str = DEFAULT_BACKEND
     precision: str | None = None
-    beam: int = 4
+    beam: int = DEFAULT_BEAM
     max_length: int | None = None
     batch_tokens: int | None = None
-    device: str = "auto"
+    device: str = DEFAULT_DEVICE
     threads: int | None = None
 
 
@@ -77,6 +81,20 @@ class TranslateBatch:
         }
 
 
+def chunk_translator(
+    engine: str, spec: ModelSpec, *, address: str | None = None, actors: int | None = None
+) -> ChunkTranslator:
+    """The ``ChunkTranslator`` ``--engine`` names: ``local`` (this process) or ``ray``
+    (``RayChunks`` on the cluster ``address`` names, with ``actors`` model replicas)."""
+    if engine == "local":
+        if address or actors:
+            raise ConfigError("--address and --actors need --engine ray")
+        return LocalChunks()
+    if engine == "ray":
+        return RayChunks(spec, address=address, actors=actors)
+    raise ConfigError(f"--engine {engine!r} is not one of {', '.join(ENGINES)}")
+
+
 def _hypothesis(row: dict[str, Any], signature: Signature) -> Hypothesis:
     score = float(row["score"])
     return Hypothesis(
@@ -103,8 +121,8 @@ def _import_ray() -> Any:
     return ray
 
 
-class RayEngine:
-    """``ChunkEngine`` for ``run_corpus``: translate the pending texts on a Ray cluster.
+class RayChunks:
+    """``ChunkTranslator`` of ``--engine ray``: translate the pending texts on a Ray cluster.
 
     ``address``: None starts a local Ray instance for this run (and stops it after);
     ``"auto"`` or ``"ray://host:10001"`` joins a running cluster. ``actors``: model replicas
@@ -124,13 +142,10 @@ class RayEngine:
         # from submitting to the first and last translated block, texts in all and in the first.
         self.plan: dict[str, Any] = {}
 
-    def __call__(self, translator: Translator, commit_every: int) -> TranslateChunks:
-        signature = translator.signature
-
-        def chunks(pending: Sequence[PendingText]) -> Iterator[Chunk]:
-            return self._translate(pending, signature, commit_every)
-
-        return chunks
+    def translate_chunks(
+        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+    ) -> Iterator[Chunk]:
+        return self._translate(pending, translator.signature, commit_every)
 
     # -- cluster -----------------------------------------------------------------------
 

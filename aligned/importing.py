@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aligned.formats import Format, format_for_path, get_format, read_path
+from aligned.formats import Format, format_for_path, format_names, get_format, read_path
 from aligned.pairs import AlignedPair
 from aligned.store import (
     ImportedSegment,
@@ -39,7 +39,6 @@ from aligned.store import (
 from corpus.errors import ConfigError, DataError, OutputExistsError
 
 #: The formats ``import`` reads (the others are write-only).
-IMPORT_FORMATS = ("tmx", "tsv", "jsonl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +69,13 @@ def import_format(path: str, name: str | None = None) -> Format:
     """The format to read ``path`` with: ``name`` if given, else from its suffix."""
     if name:
         return get_format(name)
+    readable = ", ".join(format_names(readable=True))
     if path == "-":
-        raise ConfigError("reading stdin needs --format (tmx, tsv or jsonl)")
+        raise ConfigError(f"reading stdin needs --format ({readable})")
     fmt = format_for_path(path)
-    if fmt.name not in IMPORT_FORMATS:
+    if not fmt.can_read:
         raise ConfigError(
-            f"import reads tmx, tsv or jsonl, not {fmt.name} ({path!r}); "
+            f"import reads {readable}, not {fmt.name} ({path!r}); "
             "pass --format if the suffix is misleading"
         )
     return fmt

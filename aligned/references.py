@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from aligned.align import align, split_sentences
 from aligned.store import ReferenceRow, SegmentText, Store
+from aligned.textio import split_lines
 from corpus.errors import ConfigError, DataError
 
 DEFAULT_NAME = "ref"
@@ -189,10 +190,16 @@ def _mt_for(store: Store, signature: str, doc: str, ids: Sequence[int]) -> list[
 def reference_lines(text: str) -> list[str]:
     """Lines of a line-aligned reference: split at ``\n`` only (``str.splitlines`` would also
     split at U+2028, form feeds and the like and shift every later line), ``\r`` removed."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+    return split_lines(text)
+
+
+def bridge_system(store: Store, system: str) -> str | None:
+    """The system whose translations bridge document alignment (``refs add --system``):
+    ``none`` -> None (length-based Gale-Church); ``latest`` -> the latest system, or None while
+    the store has none; any other value -> that signature (ConfigError if unknown)."""
+    if system == "none" or (system == "latest" and not store.systems()):
+        return None
+    return store.resolve_system(system)
 
 
 def reference_sentences(text: str) -> list[str]:
@@ -249,20 +256,38 @@ def attach_documents(
     signature: str | None = None,
     doc: str | None = None,
 ) -> list[AttachResult]:
-    """Attach whole reference documents: file stem = document id, or ``doc`` for one file."""
+    """Attach whole reference documents, or ``doc`` for one file.
+
+    A file's document is the one whose id is the file's stem, or whose id without its suffix
+    is (``b.en`` → ``b.txt`` or ``news/b.html``); an ambiguous stem is an error.
+    """
     if doc is not None and len(files) != 1:
         raise ConfigError(f"--doc {doc!r} takes exactly one reference file, got {len(files)}")
-    known = set(store.document_ids())
+    known = store.document_ids()
     plan: list[tuple[str, str]] = []
     for f in files:
-        doc_id = doc if doc is not None else Path(f).stem
+        doc_id = doc if doc is not None else _document_for_file(f, known, store)
         if doc_id not in known:
             raise ConfigError(
                 f"{f}: no document {doc_id!r} in {store.path}; name the file after the document "
-                "id (its stem) or pass --doc ID"
+                "id or pass --doc ID"
             )
         plan.append((doc_id, read_reference_file(f)))
     return [attach_document(store, d, t, name=name, signature=signature) for d, t in plan]
+
+
+def _document_for_file(path: str, known: Sequence[str], store: Store) -> str:
+    """The document a reference file is named after (see :func:`attach_documents`)."""
+    stem = Path(path).stem
+    if stem in known:
+        return stem
+    matches = [d for d in known if PurePosixPath(d).name.rsplit(".", 1)[0] == stem]
+    if len(matches) > 1:
+        raise ConfigError(
+            f"{path}: its name matches several documents in {store.path} "
+            f"({', '.join(matches[:5])}); pass --doc ID"
+        )
+    return matches[0] if matches else stem
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from aligned.checks import check_store
 from aligned.faults import crash_point
@@ -31,17 +32,41 @@ from corpus.model import Document
 from translate.types import Hypothesis, Translator
 
 STORE_NAME = "corpus.sqlite"
-EXPORT_STEM = "corpus"
 REPORT_NAME = "report.html"
 DEFAULT_COMMIT_EVERY = 256  # ~4 s of CPU translation: at most that is redone after a kill
 SLOW_BATCH_ENV = "SONGNGU_TEST_SLOW_BATCH"
 
 # A chunk of pending texts and their hypotheses (same order), stored in one transaction.
 Chunk = tuple[Sequence[PendingText], Sequence[Hypothesis]]
-# Turns the pending texts into translated chunks, in any order, each text exactly once.
-TranslateChunks = Callable[[Sequence[PendingText]], Iterator[Chunk]]
-# Builds a TranslateChunks for a loaded translator and a chunk size (see aligned.distributed).
-ChunkEngine = Callable[[Translator, int], TranslateChunks]
+
+
+class ChunkTranslator(Protocol):
+    """Where a run translates its pending texts (``songngu run --engine local|ray``): in this
+    process (:class:`LocalChunks`) or on a Ray cluster (``aligned.distributed.RayChunks``).
+
+    Not to be confused with ``translate.Engine``, the model pipeline itself: a chunk
+    translator only decides where that pipeline runs and how its results come back.
+    """
+
+    def translate_chunks(
+        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+    ) -> Iterator[Chunk]:
+        """Yield ``pending`` as translated chunks of at most ``commit_every`` texts, in any
+        order, each text exactly once; ``translator`` is the loaded model (its signature is
+        the one the run stores)."""
+        ...
+
+
+class LocalChunks:
+    """``ChunkTranslator`` of ``--engine local``: this process, ``commit_every`` texts at a
+    time, in order."""
+
+    def translate_chunks(
+        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+    ) -> Iterator[Chunk]:
+        for i in range(0, len(pending), commit_every):
+            chunk = pending[i : i + commit_every]
+            yield chunk, translator.translate([p.text for p in chunk])
 
 
 @dataclass(slots=True)
@@ -75,15 +100,15 @@ def run_corpus(
     drop: frozenset[str] = DROP_BY_DEFAULT,
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
-    engine: ChunkEngine | None = None,
+    chunk_translator: ChunkTranslator | None = None,
 ) -> RunResult:
     """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
 
     ``load`` returns the translator; it is called after the documents are stored, so a
     missing model (``ModelError``) still leaves the segments in the store for the next run.
     Segments flagged with any of ``drop`` are stored but neither translated nor exported.
-    ``engine`` translates the pending texts somewhere else (``aligned.distributed``: Ray);
-    by default this process translates them with the loaded translator.
+    ``chunk_translator`` says where the pending texts are translated (``aligned.distributed``'s
+    ``RayChunks``: on Ray); by default, :class:`LocalChunks`: in this process.
     """
     if commit_every < 1:
         raise ConfigError(f"--commit-every must be at least 1, got {commit_every}")
@@ -117,7 +142,7 @@ def run_corpus(
             drop=drop,
             commit_every=commit_every,
             progress=progress,
-            chunks=engine(translator, commit_every) if engine is not None else None,
+            chunk_translator=chunk_translator,
         )
         check_counts = check_store(store, signature)  # reference-free flags, into scores
         flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
@@ -143,17 +168,6 @@ def run_corpus(
     return result
 
 
-def local_chunks(translator: Translator, commit_every: int) -> TranslateChunks:
-    """Translate pending texts in this process, ``commit_every`` texts at a time, in order."""
-
-    def chunks(pending: Sequence[PendingText]) -> Iterator[Chunk]:
-        for i in range(0, len(pending), commit_every):
-            chunk = pending[i : i + commit_every]
-            yield chunk, translator.translate([p.text for p in chunk])
-
-    return chunks
-
-
 def translate_pending(
     store: Store,
     translator: Translator,
@@ -161,12 +175,12 @@ def translate_pending(
     drop: frozenset[str] = DROP_BY_DEFAULT,
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
-    chunks: TranslateChunks | None = None,
+    chunk_translator: ChunkTranslator | None = None,
 ) -> tuple[int, int]:
     """Translate the segments still missing under the translator's signature.
 
     Returns (segments translated by the model, segments already stored or filled from the
-    translation memory). Each chunk of texts ``chunks`` yields (default: ``local_chunks``,
+    translation memory). Each chunk ``chunk_translator`` yields (default: :class:`LocalChunks`,
     ``commit_every`` texts each) is stored in one transaction.
     """
     signature = str(translator.signature)
@@ -176,8 +190,7 @@ def translate_pending(
     total = sum(len(p.segments) for p in pending)
     cached = eligible - total
     delay = _slow_batch_delay()
-    if chunks is None:
-        chunks = local_chunks(translator, commit_every)
+    via = chunk_translator if chunk_translator is not None else LocalChunks()
     bar = None
     if progress and total:
         from tqdm import tqdm
@@ -185,7 +198,9 @@ def translate_pending(
         bar = tqdm(total=total, unit="seg", desc="translating", leave=False)
     translated = 0
     try:
-        for chunk, hyps in chunks(pending) if pending else ():
+        for chunk, hyps in (
+            via.translate_chunks(pending, translator, commit_every) if pending else ()
+        ):
             crash_point("run.batch")
             written = store.add_translations(signature, list(zip(chunk, hyps, strict=True)))
             crash_point("run.committed")
@@ -215,27 +230,25 @@ def write_exports(
     *,
     drop: frozenset[str] = DROP_BY_DEFAULT,
 ) -> tuple[list[Path], int, int]:
-    """(Re)write corpus.tmx, .tsv, .vi/.en, .jsonl and report.html of ``signature``.
+    """(Re)write every format of ``aligned.formats.run_formats`` (corpus.tmx, .tsv, .vi/.en,
+    .jsonl) and report.html of ``signature``.
 
     Each file is replaced atomically. Returns (paths, pairs per file, characters removed
     from the TMX because XML forbids them).
     """
-    from aligned.formats import get_format, write_path
+    from aligned.formats import run_formats, write_path
 
+    targets = [(fmt, out_dir / str(fmt.run_file)) for fmt in run_formats()]
     # Temp files of an earlier run killed while writing exports (open_output's naming).
-    for pattern in (f".{EXPORT_STEM}.*.tmp", f".{REPORT_NAME}.*.tmp"):
-        for stale in out_dir.glob(pattern):
+    for name in [p.name for fmt, target in targets for p in fmt.files(target)] + [REPORT_NAME]:
+        for stale in out_dir.glob(f".{name}.*.tmp"):
             stale.unlink(missing_ok=True)
     paths: list[Path] = []
     pairs = 0
     stripped = 0
-    for name in ("tmx", "tsv", "moses", "jsonl"):
-        target = out_dir / (EXPORT_STEM if name == "moses" else f"{EXPORT_STEM}.{name}")
-        stats = write_path(get_format(name), store.pairs(signature, drop=drop), target, force=True)
-        if name == "moses":
-            paths += [target.with_name(f"{EXPORT_STEM}.vi"), target.with_name(f"{EXPORT_STEM}.en")]
-        else:
-            paths.append(target)
+    for fmt, target in targets:
+        stats = write_path(fmt, store.pairs(signature, drop=drop), target, force=True)
+        paths += fmt.files(target)
         pairs = stats.pairs
         stripped += stats.stripped_chars
     from aligned.output import open_output

@@ -61,25 +61,25 @@ def documents(sents: list[str]) -> list[Any]:
 def run_one(
     name: str, docs: list[Any], model_dir: Path, max_length: int, work: Path, commit_every: int
 ) -> dict:
-    from aligned.distributed import ModelSpec, RayEngine
+    from aligned.distributed import ModelSpec, RayChunks
     from aligned.runner import run_corpus
     from translate.engine import load_translator
 
     actors = {"local": 0, "ray-1": 1, "ray-2": 2}[name]
     threads = 2 if actors <= 1 else 1
     spec = ModelSpec(model=str(model_dir), beam=1, max_length=max_length, threads=threads)
-    engine = RayEngine(spec, actors=actors) if actors else None
+    ray = RayChunks(spec, actors=actors) if actors else None
 
     def load() -> Any:
         return load_translator(str(model_dir), beam=1, max_length=max_length, threads=threads)
 
     out = work / name
     start = time.perf_counter()
-    result = run_corpus(docs, out, load, engine=engine, commit_every=commit_every)
+    result = run_corpus(docs, out, load, chunk_translator=ray, commit_every=commit_every)
     wall = time.perf_counter() - start
     with sqlite3.connect(out / "corpus.sqlite") as db:
         tokens = int(db.execute("SELECT sum(tgt_tokens) FROM translations").fetchone()[0] or 0)
-    plan = engine.plan if engine is not None else {}
+    plan = ray.plan if ray is not None else {}
     steady = None  # texts/s after the first block arrived: actors started, models loaded
     if plan.get("last_result_s", 0) > plan.get("first_result_s", 0):
         steady = (plan["texts"] - plan["first_texts"]) / (

@@ -7,6 +7,8 @@ and ``aligned`` raise these too. Each class carries the process exit code the CL
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 
 class SongnguError(Exception):
     """Base class: an error a user can act on (never a bug)."""
@@ -46,7 +48,34 @@ class OutputError(SongnguError):
 EXIT_OK = 0
 EXIT_ERROR = SongnguError.exit_code
 EXIT_USAGE = ConfigError.exit_code
+EXIT_GATE = 3  # `songngu score`: a --fail-under/--fail-over gate was missed
 EXIT_DATA = DataError.exit_code
 EXIT_MODEL = ModelError.exit_code
 EXIT_OUTPUT = OutputError.exit_code
 EXIT_INTERRUPTED = 130
+
+#: Every exit code songngu uses and its one-line meaning; ``songngu --help`` prints this table
+#: (``describe_exit_codes``), so a new code is documented by adding it here.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_ERROR: "error",
+    EXIT_USAGE: "usage or configuration error (bad option, output exists without --force)",
+    EXIT_GATE: "a quality gate (--fail-under/--fail-over of `songngu score`) was missed",
+    EXIT_DATA: "data error (undecodable, binary, empty or malformed input)",
+    EXIT_MODEL: "model unavailable (not downloaded, offline, cannot be loaded)",
+    EXIT_OUTPUT: "an output file could not be written (disk full, file too large); the old one "
+    "is kept",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+
+def describe_exit_codes(
+    codes: Iterable[int] | None = None, notes: Mapping[int, str] | None = None
+) -> str:
+    """An ``exit codes:`` block for ``--help``: ``codes`` (default: all) with their meaning
+    from :data:`EXIT_CODES`, or a command's own wording of it from ``notes``."""
+    notes = notes or {}
+    lines = ["exit codes:"]
+    for code in EXIT_CODES if codes is None else codes:
+        lines.append(f"  {code:<3} {notes.get(code, EXIT_CODES[code])}")
+    return "\n".join(lines) + "\n"

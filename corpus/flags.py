@@ -3,8 +3,9 @@
 Scraped news carries site furniture (rating widgets, login prompts, image-name debris,
 datelines) and real text that is not body text (headings, captions, bylines, speaker labels).
 Dropping it in the cleaner would lose data silently and break the trace from segment to source,
-so this module only attaches named flags to segments; a later export decides what to leave
-out (``DROP_BY_DEFAULT``), and the user can re-include anything.
+so this module only attaches named flags to segments; ``songngu run`` and ``songngu export``
+leave the ``DROP_BY_DEFAULT`` ones out of translation and exports (``--drop`` chooses others),
+and the user can re-include anything.
 
 The rules are those of the segmentation study (``notes/segmentation-study.md`` §8), measured on
 the two seed articles and on clean reference text. Site-specific phrase lists overfit, so the
@@ -37,7 +38,8 @@ FLAGS: dict[str, str] = {
     "login-prompt": "session or login prompt of the website",
     "boilerplate": "paragraph repeated across many documents of the batch (site furniture)",
 }
-#: Flags a future export leaves out unless asked (the segment command keeps everything).
+#: Flags ``run`` and ``export`` leave out unless ``--drop`` says otherwise (``--drop default``);
+#: ``segment`` keeps everything unless asked.
 DROP_BY_DEFAULT: frozenset[str] = frozenset(
     {"dateline", "image-debris", "photo-credit", "widget", "login-prompt", "boilerplate"}
 )
@@ -287,3 +289,10 @@ def flag_batch(
                 doc_out.append(list(old))
         out.append(doc_out)
     return out
+
+
+def drop_help() -> str:
+    """What ``--drop`` accepts, for the CLI's help: every flag name and the default set."""
+    names = ", ".join(FLAGS)
+    default = ",".join(f for f in FLAGS if f in DROP_BY_DEFAULT)
+    return f"flags: {names}; 'default' = {default}; 'none' = keep all"

@@ -149,22 +149,86 @@ def test_forced_length(zero_start_dir: Path) -> None:
     assert len(gen.ids) == 12
 
 
-@pytest.mark.parametrize("precision", ["bf16", "float16", "int8_float16", "int16", "fp8"])
-def test_unsupported_precision(zero_start_dir: Path, precision: str) -> None:
+# What a CPU might report; the tests below fix it so that they assert the same on any CPU
+# (CTranslate2's real list depends on the processor: int16 on Intel only, bfloat16 with AVX512).
+FIXED_CPU_TYPES = {"int8", "int8_float32", "float32"}
+
+
+@pytest.fixture
+def fixed_compute_types(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     import ctranslate2
 
-    supported = ctranslate2.get_supported_compute_types("cpu")
-    canonical = {"bf16": "bfloat16"}.get(precision, precision)
-    # int16 and fp8 are never songngu precisions, whatever this CPU's CTranslate2 supports (it
-    # lists int16 on AVX2 machines); bfloat16 and friends are accepted where it has kernels.
-    if canonical in supported and canonical not in ("int16", "fp8"):
-        engine = _load(zero_start_dir, precision=precision, device="cpu")
-        assert engine.signature.precision == canonical
-        return
-    with pytest.raises(ConfigError, match=precision) as info:
-        _load(zero_start_dir, precision=precision, device="cpu")
-    if canonical in ("bfloat16", "float16", "int8_float16"):
-        assert "int8" in str(info.value)  # names the supported ones
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: FIXED_CPU_TYPES)
+    return FIXED_CPU_TYPES
+
+
+@pytest.mark.parametrize("precision", ["int3", "fp8", "float64"])
+def test_unknown_precision_refused(fixed_compute_types: set[str], precision: str) -> None:
+    from translate.ct2 import resolve_precision
+
+    with pytest.raises(ConfigError) as info:
+        resolve_precision(precision, "cpu")
+    assert str(info.value) == (
+        f"--precision {precision!r} is not a CTranslate2 precision; on this machine's cpu use "
+        "one of float32, int8, int8_float32"
+    )
+
+
+@pytest.mark.parametrize("precision", ["bf16", "float16", "int8_float16", "int16"])
+def test_precision_the_device_lacks_is_refused(
+    fixed_compute_types: set[str], precision: str
+) -> None:
+    from translate.ct2 import resolve_precision
+
+    with pytest.raises(ConfigError) as info:
+        resolve_precision(precision, "cpu")
+    assert str(info.value) == (
+        f"--precision {precision} is not supported by CTranslate2 on this machine's cpu "
+        "(supported here: float32, int8, int8_float32); pick one of those"
+    )
+
+
+@pytest.mark.parametrize(
+    ("precision", "canonical"),
+    [("int16", "int16"), ("bf16", "bfloat16"), ("FP32", "float32"), ("int8", "int8")],
+)
+def test_every_type_the_device_reports_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, precision: str, canonical: str
+) -> None:
+    """int16 (Intel CPUs) and bfloat16 (AVX512-BF16) are accepted wherever CTranslate2 has them."""
+    import ctranslate2
+
+    from translate.ct2 import resolve_precision
+
+    reported = {"int8", "int16", "bfloat16", "float32"}
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: reported)
+    assert resolve_precision(precision, "cpu") == canonical
+
+
+@pytest.mark.parametrize(
+    ("device", "reported", "default"),
+    [
+        ("cpu", {"int8", "float32"}, "int8"),
+        ("cuda", {"int8", "float16", "float32"}, "float16"),
+        ("cuda", {"int8", "float32"}, "int8"),  # a GPU without float16 kernels
+    ],
+)
+def test_default_precision_per_device(
+    monkeypatch: pytest.MonkeyPatch, device: str, reported: set[str], default: str
+) -> None:
+    import ctranslate2
+
+    from translate.ct2 import resolve_precision
+
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: reported)
+    assert resolve_precision(None, device) == default
+
+
+def test_refused_precision_reaches_the_loader(
+    fixed_compute_types: set[str], zero_start_dir: Path
+) -> None:
+    with pytest.raises(ConfigError, match=r"--precision int16 is not supported .*int8_float32"):
+        _load(zero_start_dir, precision="int16", device="cpu")
 
 
 def test_bad_device(zero_start_dir: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aligned.distributed import ModelSpec, RayEngine, TranslateBatch, _hypothesis
+from aligned.distributed import ModelSpec, RayChunks, TranslateBatch, _hypothesis
 from aligned.store import open_store
 from corpus.errors import ConfigError, ModelError
 from tests.cli import EXPORTS, FAST, run_cli
@@ -155,7 +155,7 @@ def test_actor_batches_round_trip_to_hypotheses(trained_model_dir: Path) -> None
 
 def test_engine_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="--actors must be at least 1, got 0"):
-        RayEngine(ModelSpec(model="m"), actors=0)
+        RayChunks(ModelSpec(model="m"), actors=0)
     code, _, err = run_cli(["run", str(NEWS), "-o", "/nonexistent/x", "--actors", "2"])
     assert code == 2
     assert "--address and --actors need --engine ray" in err

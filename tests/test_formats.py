@@ -650,3 +650,85 @@ def test_read_path_missing_file(tmp_path: Path) -> None:
     (tmp_path / "c.vi").write_text("a\n")
     with pytest.raises(ConfigError, match=r"^no such file: '.*c\.en'; check the path"):
         list(read_path(MosesFormat(), tmp_path / "c"))
+
+
+# -- the registry feeds the CLI ---------------------------------------------------------------
+
+
+def _format_choices(command: str) -> list[str]:
+    import argparse
+
+    from aligned.cli import build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    (fmt,) = [a for a in sub.choices[command]._actions if a.dest == "format"]
+    return list(fmt.choices or [])
+
+
+def test_registry_declarations_feed_the_cli() -> None:
+    from aligned.formats import format_names, run_formats
+
+    for name, cls in FORMATS.items():
+        assert cls.name == name and cls.suffixes and all(s.startswith(".") for s in cls.suffixes)
+        assert cls.help and "\n" not in cls.help and len(cls.help) <= 70, name
+    assert format_names() == ["tmx", "tsv", "moses", "jsonl"]
+    assert _format_choices("export") == format_names(writable=True) == format_names()
+    assert _format_choices("import") == format_names(readable=True) == format_names()
+    runs = {f.name: [p.name for p in f.files(Path("out") / str(f.run_file))] for f in run_formats()}
+    assert runs == {
+        "tmx": ["corpus.tmx"],
+        "tsv": ["corpus.tsv"],
+        "moses": ["corpus.vi", "corpus.en"],
+        "jsonl": ["corpus.jsonl"],
+    }
+
+
+class _WriteOnlyTSV(TSVFormat):
+    """A format as a newcomer adds one: a class with its declarations, one registry line."""
+
+    name: ClassVar[str] = "tsv-out"
+    suffixes: ClassVar[tuple[str, ...]] = (".tsvo",)
+    help: ClassVar[str] = "TSV for another tool, written only"
+    can_read: ClassVar[bool] = False
+    run_file: ClassVar[str | None] = "corpus.tsvo"
+
+
+def test_a_new_format_reaches_export_import_and_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aligned.formats import formats_help, run_formats
+    from aligned.runner import run_corpus
+    from corpus.pipeline import PipelineOptions, process_documents
+    from corpus.readers import read_sources
+    from translate.types import Hypothesis, Signature
+
+    class Upper:
+        signature = Signature("m", "r", "ct2", "int8", 1, 512, "0")
+
+        def translate(self, sentences: list[str]) -> list[Hypothesis]:
+            return [Hypothesis(t.upper(), None, 1, 1, self.signature) for t in sentences]
+
+    monkeypatch.setitem(FORMATS, _WriteOnlyTSV.name, _WriteOnlyTSV)
+    assert "tsv-out" in _format_choices("export")
+    assert "tsv-out" not in _format_choices("import")
+    assert "tsv-out: TSV for another tool, written only" in formats_help(["tsv-out"])
+    assert [f.name for f in run_formats()][-1] == "tsv-out"
+    src = tmp_path / "d.txt"
+    src.write_text("Xin chào các bạn.\n", encoding="utf-8")
+    docs = process_documents(list(read_sources([str(src)])), PipelineOptions())
+    result = run_corpus(docs, tmp_path / "out", Upper)
+    assert tmp_path / "out" / "corpus.tsvo" in result.exports
+    written = (tmp_path / "out" / "corpus.tsvo").read_text("utf-8").splitlines()
+    assert written[1].split("\t")[:2] == ["Xin chào các bạn.", "XIN CHÀO CÁC BẠN."]
+
+
+def test_import_reads_a_moses_pair(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aligned.cli import main
+
+    (tmp_path / "c.vi").write_text("Xin chào.\nCảm ơn.\n", encoding="utf-8")
+    (tmp_path / "c.en").write_text("Hello.\nThanks.\n", encoding="utf-8")
+    store = tmp_path / "s.sqlite"
+    assert main(["import", str(tmp_path / "c.vi"), "-o", str(store), "-q"]) == 0
+    assert main(["export", str(store), "--format", "moses", "-o", str(tmp_path / "d"), "-q"]) == 0
+    assert (tmp_path / "d.vi").read_text("utf-8") == "Xin chào.\nCảm ơn.\n"
+    assert (tmp_path / "d.en").read_text("utf-8") == "Hello.\nThanks.\n"

@@ -21,7 +21,7 @@ class Generated:
 
 
 class GenerationBackend(Protocol):
-    name: str  # "transformers" or "ct2"
+    name: str  # its name in translate.registry.BACKENDS ("ct2", "transformers")
     precision: str  # e.g. "float32", "int8", "bfloat16"
     preferred_batch_tokens: int  # the engine's default token budget per call (measured)
 

@@ -16,9 +16,10 @@ times faster than ``MarianMTModel.generate`` on a CPU. ctranslate2 is imported h
 * **Precision** changes outputs slightly (int8 vs float32); float32 greedy outputs and scores
   equal the transformers backend's on the same model (tested). Beam search is CTranslate2's
   own and can pick different hypotheses than transformers' beam search.
-* **vmap** (opt-in): a target-vocabulary shortlist from ``vmap.txt`` in the model directory;
-  much faster (the 512 x 53,685 output projection dominates each step) but it can change
-  outputs, so it is never on by default.
+* **vmap** (opt-in, in code only: ``load_backend(..., vmap=True)``; there is no CLI flag): a
+  target-vocabulary shortlist from ``vmap.txt`` in the model directory; much faster (the
+  512 x 53,685 output projection dominates each step) but it can change outputs, so it is never
+  on by default.
 """
 
 from __future__ import annotations
@@ -35,19 +36,26 @@ from typing import Any
 
 from corpus.errors import ConfigError, ModelError
 from translate.backend import Generated
+from translate.defaults import DEFAULT_DEVICE
 
 MARKER = ".songngu-complete"
+#: The compute types CTranslate2 knows (``ctranslate2.get_supported_compute_types`` says which
+#: of them a device runs; int16, for instance, only on Intel CPUs). For help texts; the check
+#: itself asks CTranslate2.
 PRECISIONS = (
     "int8",
     "int8_float32",
     "int8_float16",
     "int8_bfloat16",
+    "int16",
     "float32",
     "float16",
     "bfloat16",
 )
 ALIASES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "int8_bf16": "int8_bfloat16"}
 DEVICES = ("auto", "cpu", "cuda")
+#: The precision without --precision, per device (float16 only where the GPU supports it).
+DEFAULT_PRECISION = {"cpu": "int8", "cuda": "float16"}
 # Sentences per parallel sub-batch on CPU, by decoding mode (benchmarks/translate.py on the
 # opus-mt architecture, 2 cores, int8: greedy best around 20-28, beam 4 around 16).
 SUB_BATCH_GREEDY = 24
@@ -86,29 +94,35 @@ def pick_device(device: str) -> str:
 
 
 def resolve_precision(precision: str | None, device: str) -> str:
-    """Canonical CTranslate2 compute type for ``precision`` on ``device``, or ConfigError."""
+    """Canonical CTranslate2 compute type for ``precision`` on ``device``, or ConfigError.
+
+    Any compute type CTranslate2 reports for the device is accepted (int16 on Intel CPUs,
+    bfloat16 where the CPU has the instructions); the message for any other names this
+    machine's list, because that list depends on the hardware.
+    """
     import ctranslate2
 
     supported = sorted(ctranslate2.get_supported_compute_types(device))
     if precision in (None, "", "auto", "default"):
-        prec = "float16" if device == "cuda" and "float16" in supported else "int8"
-    else:
-        prec = ALIASES.get(precision.lower(), precision.lower())
-    if prec not in PRECISIONS:
+        prec = DEFAULT_PRECISION.get(device, "int8")
+        return prec if prec in supported else "int8"
+    prec = ALIASES.get(precision.lower(), precision.lower())
+    if prec in supported:
+        return prec
+    if prec in PRECISIONS:
         raise ConfigError(
-            f"--precision {precision!r} is not a CTranslate2 precision; use one of "
-            f"{', '.join(PRECISIONS)} (or bf16)"
+            f"--precision {precision} is not supported by CTranslate2 on this machine's "
+            f"{device} (supported here: {', '.join(supported)}); pick one of those"
         )
-    if prec not in supported:
-        raise ConfigError(
-            f"--precision {precision} is not supported by CTranslate2 on {device} "
-            f"(supported there: {', '.join(supported)}); pick one of those"
-        )
-    return prec
+    raise ConfigError(
+        f"--precision {precision!r} is not a CTranslate2 precision; on this machine's {device} "
+        f"use one of {', '.join(supported)}"
+    )
 
 
 def conversion_type(precision: str) -> str:
-    """What the weights are stored as: int8 for every int8_* compute type, else ``precision``."""
+    """What the weights are stored as: int8 for every int8_* compute type, else ``precision``
+    (int16 too: CTranslate2 converts to it)."""
     return "int8" if precision.startswith("int8") else precision
 
 
@@ -316,8 +330,8 @@ def load_backend(
     *,
     model_id: str,
     revision: str,
-    precision: str | None = "auto",
-    device: str = "auto",
+    precision: str | None = None,
+    device: str = DEFAULT_DEVICE,
     threads: int | None = None,
     vmap: bool = False,
 ) -> CT2Backend:
@@ -340,7 +354,10 @@ def load_backend(
     if threads is not None and threads < 1:
         raise ConfigError(f"--threads must be at least 1, got {threads}")
     if vmap and not (model_dir / "vmap.txt").is_file():
-        raise ConfigError(f"--vmap needs a vocabulary map {model_dir / 'vmap.txt'}; none is there")
+        raise ConfigError(
+            f"vmap=True needs a vocabulary map {model_dir / 'vmap.txt'}; none is there: add "
+            "one to the model directory or load without vmap"
+        )
 
     vocab = _read_vocab(model_dir, "vocab.json")
     target_vocab = (

@@ -8,7 +8,6 @@ the same model, and this logic is tested once.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import sys
 from collections.abc import Callable
@@ -18,14 +17,18 @@ from typing import Any
 from corpus.errors import ConfigError, ModelError
 from translate.backend import Generated, GenerationBackend
 from translate.batching import make_batches, restore_order
-from translate.loader import DEFAULT_MODEL, resolve_model
+from translate.defaults import (
+    DEFAULT_BACKEND,
+    DEFAULT_BATCH_TOKENS,
+    DEFAULT_BEAM,
+    DEFAULT_DEVICE,
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_MODEL,
+)
+from translate.loader import resolve_model
 from translate.normalize import normalize_for_mt
 from translate.split import split_to_fit
 from translate.types import Hypothesis, Signature
-
-DEFAULT_BEAM = 4  # opus-mt's generation_config.json (and Marian's decoder.yml) use beam 4
-DEFAULT_MAX_LENGTH = 512  # positions of opus-mt models: input and output, EOS included
-DEFAULT_BATCH_TOKENS = 4096  # padded source tokens per batch, for backends without a preference
 
 Progress = Callable[[int, int], None]  # (sentences done, total)
 
@@ -227,37 +230,28 @@ def load_translator(
     model: str = DEFAULT_MODEL,
     *,
     revision: str | None = None,
-    backend: str = "ct2",
+    backend: str = DEFAULT_BACKEND,
     precision: str | None = None,
     beam: int = DEFAULT_BEAM,
     max_length: int | None = None,
     batch_tokens: int | None = None,
     max_batch_size: int | None = None,
-    device: str = "auto",
+    device: str = DEFAULT_DEVICE,
     threads: int | None = None,
     progress: bool | Progress = False,
 ) -> Engine:
     """Resolve, load and wrap a model: the one entry point for the CLI and the library.
 
     ``max_length`` defaults to the model's ``max_position_embeddings`` (512 for opus-mt) and
-    may not exceed it. ``precision=None`` lets the backend choose (float32 on CPU for
-    transformers). ``backend="ct2"`` uses ``translate.ct2.load_backend``.
-    ``batch_tokens=None`` takes the backend's measured preference (``preferred_batch_tokens``).
+    may not exceed it. ``precision=None`` lets the backend choose (its ``default_precision``
+    for the device in ``translate.registry``). ``backend`` names an entry of
+    ``translate.registry.BACKENDS``; ``batch_tokens=None`` takes the backend's measured
+    preference (``preferred_batch_tokens``).
     """
-    if backend not in ("transformers", "ct2"):
-        raise ConfigError(f"--backend {backend!r} is not one of transformers, ct2")
-    weights: tuple[str, ...] | None = None
-    ct2: Any = None
-    if backend == "ct2":
-        try:
-            ct2 = importlib.import_module("translate.ct2")
-        except ImportError as exc:
-            raise ModelError(
-                f"--backend ct2 needs the ctranslate2 package ({exc}); install it with "
-                "`pip install 'songngu[mt]'` or use --backend transformers"
-            ) from None
-        weights = getattr(ct2, "WEIGHT_FILES", None)
-    resolved = resolve_model(model, revision, **({"weights": weights} if weights else {}))
+    from translate.registry import get_backend
+
+    info = get_backend(backend)
+    resolved = resolve_model(model, revision)
     tokenizer = _load_tokenizer(resolved.path)
     positions = _max_positions(resolved.path)
     if max_length is None:
@@ -267,20 +261,14 @@ def load_translator(
             f"--max-length {max_length} exceeds the model's {positions} positions; "
             f"use --max-length {positions} or less"
         )
-    gen: GenerationBackend
-    if backend == "ct2":
-        gen = ct2.load_backend(
-            resolved.path,
-            model_id=resolved.model_id,
-            revision=resolved.revision,
-            precision=precision or "auto",
-            device=device,
-            threads=threads,
-        )
-    else:
-        from translate.marian import load_backend
-
-        gen = load_backend(resolved.path, precision=precision, device=device, threads=threads)
+    gen: GenerationBackend = info.load(
+        resolved.path,
+        model_id=resolved.model_id,
+        revision=resolved.revision,
+        precision=precision,
+        device=device,
+        threads=threads,
+    )
     return Engine(
         tokenizer,
         gen,

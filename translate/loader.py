@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.errors import ConfigError, ModelError
-
-DEFAULT_MODEL = "Helsinki-NLP/opus-mt-vi-en"
+from translate.defaults import DEFAULT_MODEL
 
 # What MarianTokenizer + MarianMTModel need (and the CTranslate2 converter reads).
 REQUIRED_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
@@ -54,11 +53,11 @@ class ResolvedModel:
     from_hub: bool
 
 
-def missing_files(path: Path, *, weights: tuple[str, ...] = WEIGHT_FILES) -> list[str]:
-    """Required files absent from ``path`` (weights count as one: any of ``weights``)."""
+def missing_files(path: Path) -> list[str]:
+    """Required files absent from ``path`` (weights count as one: any of ``WEIGHT_FILES``)."""
     missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
-    if weights and not any((path / name).is_file() for name in weights):
-        missing.append(" or ".join(weights))
+    if not any((path / name).is_file() for name in WEIGHT_FILES):
+        missing.append(" or ".join(WEIGHT_FILES))
     return missing
 
 
@@ -98,13 +97,11 @@ def _looks_like_path(model: str) -> bool:
 def resolve_model(
     model: str = DEFAULT_MODEL,
     revision: str | None = None,
-    *,
-    weights: tuple[str, ...] = WEIGHT_FILES,
 ) -> ResolvedModel:
     """Local directory or hub id -> ``ResolvedModel``; raises ``ModelError``/``ConfigError``.
 
-    ``weights``: the file names any one of which counts as the model weights (the CTranslate2
-    backend passes its own ``model.bin`` here to accept an already converted directory).
+    Every backend starts from the same checkpoint files (CTranslate2 converts them itself and
+    caches the conversion), so one list of weight files (``WEIGHT_FILES``) serves them all.
     """
     if not model or not model.strip():
         raise ConfigError(f"--model is empty; pass a hub id (e.g. {DEFAULT_MODEL}) or a directory")
@@ -115,17 +112,17 @@ def resolve_model(
                 f"--revision {revision!r} applies to hub models only, but --model {model!r} "
                 "is a local directory; drop --revision"
             )
-        return _check_local(local, weights)
+        return _check_local(local)
     if _looks_like_path(model) or local.exists():
         raise ModelError(
             f"model directory {model!r} does not exist (or is not a directory); pass an "
             f"existing directory to --model, or a hub id such as {DEFAULT_MODEL}"
         )
-    return _resolve_hub(model, revision, weights)
+    return _resolve_hub(model, revision)
 
 
-def _check_local(path: Path, weights: tuple[str, ...]) -> ResolvedModel:
-    missing = missing_files(path, weights=weights)
+def _check_local(path: Path) -> ResolvedModel:
+    missing = missing_files(path)
     if missing:
         raise ModelError(
             f"model directory {str(path)!r} is missing {', '.join(missing)}; a MarianMT model "
@@ -151,7 +148,7 @@ def _unavailable(model: str, revision: str | None, reason: str) -> ModelError:
     )
 
 
-def _resolve_hub(model: str, revision: str | None, weights: tuple[str, ...]) -> ResolvedModel:
+def _resolve_hub(model: str, revision: str | None) -> ResolvedModel:
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import (
         GatedRepoError,
@@ -161,7 +158,7 @@ def _resolve_hub(model: str, revision: str | None, weights: tuple[str, ...]) -> 
         RevisionNotFoundError,
     )
 
-    patterns = [*ALLOW_PATTERNS, *(w for w in weights if w not in ALLOW_PATTERNS)]
+    patterns = [*ALLOW_PATTERNS, *(w for w in WEIGHT_FILES if w not in ALLOW_PATTERNS)]
     cache = constants.HF_HUB_CACHE
     try:
         timeout = float(os.environ.get("HF_HUB_ETAG_TIMEOUT") or DEFAULT_HUB_TIMEOUT_S)
@@ -208,7 +205,7 @@ def _resolve_hub(model: str, revision: str | None, weights: tuple[str, ...]) -> 
         if not isinstance(path, (str, os.PathLike)):  # dry_run result; not used here
             return None
         p = Path(path)
-        return p if not missing_files(p, weights=weights) else None
+        return p if not missing_files(p) else None
 
     found = attempt(local_only=True)
     if found is None:

@@ -18,11 +18,12 @@ from typing import Any
 
 from corpus.errors import ConfigError, ModelError
 from translate.backend import Generated
-
-DEFAULT_BATCH_TOKENS = 4096  # padded source tokens per generate() call
+from translate.defaults import DEFAULT_BATCH_TOKENS, DEFAULT_DEVICE
 
 PRECISIONS = ("float32", "float16", "bfloat16", "int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+#: The precision without --precision, per device (see the module docstring).
+DEFAULT_PRECISION = {"cpu": "float32", "mps": "float32", "cuda": "float16"}
 
 
 def pick_device(device: str) -> str:
@@ -40,10 +41,6 @@ def pick_device(device: str) -> str:
     if device == "mps" and not mps:
         raise ConfigError("--device mps: Apple MPS is not available; use --device cpu")
     return device
-
-
-def default_precision(device: str) -> str:
-    return "float16" if device == "cuda" else "float32"
 
 
 class MarianBackend:
@@ -122,15 +119,20 @@ class MarianBackend:
 def load_backend(
     model_dir: Path,
     *,
+    model_id: str = "",
+    revision: str = "",
     precision: str | None = None,
-    device: str = "auto",
+    device: str = DEFAULT_DEVICE,
     threads: int | None = None,
 ) -> MarianBackend:
-    """Load ``MarianMTModel`` from ``model_dir`` onto ``device`` in ``precision``."""
+    """Load ``MarianMTModel`` from ``model_dir`` onto ``device`` in ``precision``.
+
+    ``model_id`` and ``revision`` are part of every backend's loader signature (CTranslate2
+    keys its conversion cache by them); the checkpoint itself needs neither."""
     import torch
 
     dev = pick_device(device)
-    prec = precision or default_precision(dev)
+    prec = precision or DEFAULT_PRECISION[dev]
     if prec not in PRECISIONS:
         raise ConfigError(
             f"--precision {prec!r} is not supported by the transformers backend; "

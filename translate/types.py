@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
-
-Backend = Literal["transformers", "ct2"]
-Device = Literal["auto", "cpu", "cuda", "mps"]
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)

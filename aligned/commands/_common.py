@@ -8,9 +8,18 @@ from typing import Any, TextIO
 
 from corpus.clean import CleanOptions
 from corpus.errors import ConfigError
+from corpus.flags import drop_help as flag_names_help
 from corpus.model import RawDocument
 from corpus.pipeline import PipelineOptions
 from corpus.readers import ReadFailure, read_sources
+from translate.defaults import DEFAULT_BACKEND, DEFAULT_BEAM, DEFAULT_DEVICE, DEFAULT_MODEL
+from translate.registry import (
+    BACKENDS,
+    all_devices,
+    backend_help,
+    batch_tokens_help,
+    precision_help,
+)
 from translate.types import Translator
 
 
@@ -79,7 +88,7 @@ def add_input_options(
         metavar="FLAGS",
         default=drop_default,
         help="comma-separated noise flags whose segments are left out (e.g. "
-        f"'widget,dateline'); 'default' = the site-furniture flags; {drop_help}",
+        f"'widget,dateline'); {drop_help}. {flag_names_help()}",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress on stderr")
 
@@ -106,7 +115,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("model")
     m.add_argument(
         "--model",
-        default="Helsinki-NLP/opus-mt-vi-en",
+        default=DEFAULT_MODEL,
         metavar="ID|DIR",
         help="Hugging Face hub id or local model directory (default: %(default)s)",
     )
@@ -118,23 +127,15 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
     m.add_argument(
         "--backend",
-        choices=["ct2", "transformers"],
-        default="ct2",
-        help="'ct2' (CTranslate2, default: several times faster on CPU; the model is "
-        "converted once and cached) or 'transformers' (PyTorch, the reference implementation)",
+        choices=list(BACKENDS),
+        default=DEFAULT_BACKEND,
+        help=backend_help(),
     )
-    m.add_argument(
-        "--precision",
-        metavar="P",
-        help="ct2: int8 (CPU default), float16 (CUDA default), int8_float32, float32, bf16 "
-        "where the hardware has it; transformers: float32 (CPU default), float16 (CUDA "
-        "default), bfloat16, int8. Only float32 reproduces the model's reference outputs "
-        "exactly; int8 and 16-bit types are faster and may change a few translations",
-    )
+    m.add_argument("--precision", metavar="P", help=precision_help())
     m.add_argument(
         "--device",
-        choices=["auto", "cpu", "cuda", "mps"],
-        default="auto",
+        choices=all_devices(),
+        default=DEFAULT_DEVICE,
         help="where to run (default: auto = CUDA, else MPS, else CPU)",
     )
     m.add_argument(
@@ -144,10 +145,10 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     d.add_argument(
         "--beam",
         type=int,
-        default=4,
+        default=DEFAULT_BEAM,
         metavar="N",
-        help="beam size (default: 4, as in opus-mt's generation_config.json; 1 = greedy, "
-        "faster, slightly worse)",
+        help="beam size (default: %(default)s, as in opus-mt's generation_config.json; "
+        "1 = greedy, faster, slightly worse)",
     )
     d.add_argument(
         "--max-length",
@@ -161,9 +162,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="padded source tokens handed to the model per call; sentences are sorted by "
-        "length first (default: 65536 for ct2 on CPU, which splits them into one equal "
-        "sub-batch per core; 8192 for ct2 on GPU; 4096 for transformers); lower it if "
-        "memory runs out",
+        f"length first (default: {batch_tokens_help()}; ct2 on CPU splits a call into one "
+        "equal sub-batch per core); lower it if memory runs out",
     )
 
 

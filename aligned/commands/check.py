@@ -44,6 +44,10 @@ exit codes:
   1   error
   2   usage error (unknown --system)
   65  data error (damaged store, no translations)
+
+example:
+  songngu run examples/news/ -o out/
+  songngu check out/corpus.sqlite --list
 """
 
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from aligned.commands.score import read_lines
-from corpus.errors import EXIT_OK, ConfigError, DataError
+from aligned.textio import read_lines
+from corpus.errors import (
+    EXIT_DATA,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    DataError,
+    describe_exit_codes,
+)
 
 HELP = "compare systems with sacrebleu's paired significance test"
 
@@ -25,12 +33,21 @@ randomization (10000 trials). Seeded with sacrebleu's 12345 ($SACREBLEU_SEED ove
 A p-value below 0.05 means the difference is unlikely to be chance.
 """
 
-EPILOG = """\
-exit codes:
-  0   success
-  1   error
-  2   usage error (fewer than two systems, unknown --system/--ref)
-  65  data error (line counts differ, nothing to compare)
+EXIT_CODES_HELP = describe_exit_codes(
+    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA],
+    {
+        EXIT_USAGE: "usage error (fewer than two systems, unknown --system/--ref)",
+        EXIT_DATA: "data error (line counts differ, nothing to compare)",
+    },
+)
+
+EPILOG = f"""\
+{EXIT_CODES_HELP}
+example (two systems' outputs against one reference, one segment per line):
+  printf 'The cat sat on the mat.\\nIt rained all day.\\nWe left early.\\n' > a.en
+  printf 'A cat sits on a mat.\\nRain all the day.\\nWe leave early.\\n' > b.en
+  printf 'The cat sat on the mat.\\nIt was raining all day.\\nWe left early.\\n' > ref.en
+  songngu compare --hyp a.en --hyp b.en --ref ref.en
 """
 
 
@@ -85,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     if args.hyp:
         if args.store is not None or args.system or args.ref is None:
             raise ConfigError("files mode: give --hyp A --hyp B --ref FILE, and no STORE/--system")
-        systems = [(h, read_lines(h)) for h in args.hyp]
-        refs = read_lines(args.ref)
+        systems = [(h, read_lines(h, what="hypotheses")) for h in args.hyp]
+        refs = read_lines(args.ref, what="reference")
     elif args.store is not None:
         systems, refs = _store_systems(args)
     else:

@@ -1,4 +1,4 @@
-"""``songngu export``: a corpus store out as TMX, TSV, Moses or JSONL."""
+"""``songngu export``: a corpus store out in any writable format of ``aligned.formats``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import sys
 
 from aligned.commands._common import warn
+from aligned.formats import format_names, formats_help
 from aligned.store import open_store, sqlite_errors
 from corpus.errors import EXIT_OK
+from corpus.flags import drop_help
 from corpus.pipeline import parse_flag_list
 
-HELP = "write a store's aligned pairs as TMX, TSV, Moses (.vi/.en) or JSONL"
+HELP = "write a store's aligned pairs as " + ", ".join(format_names(writable=True))
 
 DESCRIPTION = """\
 Export the translated segments of a store (OUT/corpus.sqlite from `songngu run` or
@@ -22,19 +24,28 @@ translation under the chosen system are left out.
 """
 
 
+EPILOG = """\
+example:
+  songngu run examples/news/ -o out/
+  songngu export out/corpus.sqlite --format tsv -o pairs.tsv
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")
+    names = format_names(writable=True)
     p.add_argument(
         "--format",
-        choices=["tmx", "tsv", "moses", "jsonl"],
+        choices=names,
         required=True,
-        help="output format; moses writes PREFIX.vi and PREFIX.en",
+        help=f"output format: {formats_help(names)}. Moses writes PREFIX.vi and PREFIX.en",
     )
     p.add_argument(
         "-o",
@@ -48,8 +59,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--drop",
         metavar="FLAGS",
         default="default",
-        help="comma-separated flags whose segments are left out; 'default' = the "
-        "site-furniture flags (default), 'none' = keep all",
+        help="comma-separated flags whose segments are left out (default: 'default'). "
+        f"{drop_help()}",
     )
     p.add_argument(
         "--system",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aligned.formats import format_names
 from corpus.errors import EXIT_OK
 
-HELP = "build a corpus store from a TMX, TSV or JSONL file"
+HELP = "build a corpus store from a " + ", ".join(format_names(readable=True)) + " file"
 
 DESCRIPTION = """\
 Read aligned pairs (our own exports, or another tool's TMX) into a store that `songngu export`
@@ -20,17 +21,25 @@ export gives the same file for everything the format holds.
 """
 
 
+EPILOG = """\
+example (a TMX written by `songngu run`, or by another tool, into a new store):
+  songngu run examples/news/ -o out/
+  songngu import out/corpus.tmx -o imported.sqlite
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "import",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", metavar="FILE", help="the file to import ('-' for stdin)")
     p.add_argument(
         "--format",
-        choices=["tmx", "tsv", "jsonl"],
+        choices=format_names(readable=True),
         help="input format (default: from the file's suffix)",
     )
     p.add_argument(

@@ -27,11 +27,20 @@ Adding a reference under a name that exists replaces it for the segments covered
 """
 
 
+EPILOG = """\
+example (an English translation of one sentence of an article, aligned to its segments):
+  songngu run examples/news/ -o out/
+  echo 'Deputy Minister Luong Tam Quang said so at a conference on February 6.' > ref.en
+  songngu refs add out/corpus.sqlite ref.en --mode documents --doc 000_abbbb2874d62dfae.txt
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "refs",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = p.add_subparsers(dest="refs_command", metavar="ACTION")
@@ -40,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "add",
         help="attach reference files",
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     a.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")
@@ -69,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from aligned.references import (
         attach_documents,
         attach_lines,
+        bridge_system,
         read_reference_file,
         reference_lines,
     )
@@ -84,13 +95,12 @@ def run(args: argparse.Namespace) -> int:
         if args.mode == "lines":
             results = [attach_lines(store, lines, name=args.name, doc=args.doc)]
         else:
-            signature = None
-            if args.system != "none" and store.systems():
-                signature = store.resolve_system(args.system)
-            elif args.system not in ("none", "latest"):
-                signature = store.resolve_system(args.system)  # raises: no systems
             results = attach_documents(
-                store, args.refs, name=args.name, signature=signature, doc=args.doc
+                store,
+                args.refs,
+                name=args.name,
+                signature=bridge_system(store, args.system),
+                doc=args.doc,
             )
     if not args.quiet:
         for res in results:

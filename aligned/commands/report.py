@@ -26,11 +26,19 @@ Default systems: the latest and the one used before it. Scores come from `songng
 """
 
 
+EPILOG = """\
+example:
+  songngu run examples/news/ -o out/
+  songngu report out/corpus.sqlite -o report.html
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")

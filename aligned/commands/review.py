@@ -21,11 +21,19 @@ whoever reaches it can read the corpus. Stop it with Ctrl-C.
 """
 
 
+EPILOG = """\
+example (open the URL it prints; Ctrl-C stops the server, decisions are saved):
+  songngu run examples/news/ -o out/
+  songngu review out/corpus.sqlite --port 0
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "review",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")

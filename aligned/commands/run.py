@@ -15,23 +15,43 @@ from aligned.commands._common import (
     read_documents,
     warn,
 )
-from aligned.runner import DEFAULT_COMMIT_EVERY, ChunkEngine, RunResult, run_corpus
-from corpus.errors import EXIT_DATA, EXIT_OK, ConfigError, DataError
+from aligned.distributed import ENGINES, ModelSpec, chunk_translator
+from aligned.formats import FORMATS, run_formats
+from aligned.runner import DEFAULT_COMMIT_EVERY, REPORT_NAME, STORE_NAME, RunResult, run_corpus
+from corpus.errors import EXIT_DATA, EXIT_OK, DataError
 from corpus.pipeline import parse_flag_list, process_documents
 from translate.types import Translator
 
 HELP = "read, clean, segment, translate and export: the whole job, resumable"
 
-DESCRIPTION = """\
+
+def _outputs() -> str:
+    """The files of OUT/, from the format registry (one line each)."""
+    rows = [(STORE_NAME, "the store: documents, segments, translations (resumable)")]
+    for fmt in run_formats():
+        files = " + ".join(p.name for p in fmt.files(str(fmt.run_file)))
+        rows.append((files, FORMATS[fmt.name].help))
+    rows.append(
+        (REPORT_NAME, "the HTML report of the translations (as `songngu report` writes it)")
+    )
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {text}" for name, text in rows)
+
+
+DESCRIPTION = f"""\
 Read Vietnamese documents, clean and segment them, translate every segment not yet translated
 with this model and settings, and write OUT/:
-  corpus.sqlite  the store: documents, segments, translations (resumable, translation memory)
-  corpus.tmx  corpus.tsv  corpus.vi + corpus.en (Moses)  corpus.jsonl
+{_outputs()}
 
 Run it again into the same OUT/ to resume after an interruption or to add documents: only
 what is missing is translated, and the exports are rewritten from the store. Segments flagged
 with a --drop flag (default: the site-furniture flags) stay in the store, flagged, but are not
 translated or exported. If the model is unavailable the segments are still stored (exit 69).
+"""
+
+EPILOG = """\
+example (downloads opus-mt-vi-en once; --model DIR uses a local copy):
+  songngu run examples/news/ -o out/
 """
 
 
@@ -40,6 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "run",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_options(
@@ -66,8 +87,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = p.add_argument_group("engine")
     e.add_argument(
         "--engine",
-        choices=["local", "ray"],
-        default="local",
+        choices=ENGINES,
+        default=ENGINES[0],
         help="'local': translate in this process (default); 'ray': Ray Data batch inference, "
         "one model per actor, on a local Ray instance or the cluster --address names. The "
         "store, resume and exports are the same either way",
@@ -88,19 +109,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def ray_engine(args: argparse.Namespace) -> ChunkEngine:
-    """The Ray engine for the model options (imports Ray only when it runs)."""
-    from aligned.distributed import ModelSpec, RayEngine
-
-    spec = ModelSpec(**model_options(args))
-    return RayEngine(spec, address=args.address, actors=args.actors)
-
-
 def run(args: argparse.Namespace) -> int:
     drop = parse_flag_list(args.drop)
     check_model_options(args)
-    if args.engine != "ray" and (args.address or args.actors):
-        raise ConfigError("--address and --actors need --engine ray")
+    via = chunk_translator(
+        args.engine, ModelSpec(**model_options(args)), address=args.address, actors=args.actors
+    )
     options = pipeline_options(args)
     raws, failures = read_documents(args)
     if not raws:
@@ -120,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         drop=drop,
         commit_every=args.commit_every,
         progress=not args.quiet and sys.stderr.isatty(),
-        engine=ray_engine(args) if args.engine == "ray" else None,
+        chunk_translator=via,
     )
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)

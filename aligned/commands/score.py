@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from corpus.errors import EXIT_OK, ConfigError, DataError
+from aligned.textio import read_lines
+from corpus.errors import (
+    EXIT_DATA,
+    EXIT_ERROR,
+    EXIT_GATE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    describe_exit_codes,
+)
 
 HELP = "score translations against references with sacrebleu (BLEU, chrF++, TER)"
-
-EXIT_GATE = 3
 
 DESCRIPTION = """\
 Score one system's translations against a reference, at corpus level, with sacrebleu: BLEU,
@@ -30,17 +36,26 @@ The bootstrap uses sacrebleu's fixed seed 12345 ($SACREBLEU_SEED overrides it), 
 are reproducible; the signature records it (bs:1000|seed:12345).
 """
 
-EPILOG = """\
+EXIT_CODES_HELP = describe_exit_codes(
+    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA],
+    {
+        EXIT_OK: "success, every gate passed",
+        EXIT_USAGE: "usage error (bad option or gate, unknown --system/--ref)",
+        EXIT_GATE: "scores computed and printed, but a --fail-under/--fail-over gate was missed",
+        EXIT_DATA: "data error (line counts differ, empty input, nothing to score)",
+    },
+)
+
+EPILOG = f"""\
 quality gates (for CI pipelines):
   --fail-under bleu=20 --fail-under chrf=45   fail if BLEU < 20 or chrF++ < 45
   --fail-over ter=70                          fail if TER > 70 (lower TER is better)
 
-exit codes:
-  0   success, every gate passed
-  1   error
-  2   usage error (bad option or gate, unknown --system/--ref)
-  3   scores computed and printed, but a --fail-under/--fail-over gate was missed
-  65  data error (line counts differ, empty input, nothing to score)
+{EXIT_CODES_HELP}
+example (two files, one segment per line; a store works the same after `songngu refs add`):
+  printf 'The cat sat on the mat.\\nIt rained all day.\\n' > hyp.en
+  printf 'The cat sat on the mat.\\nIt was raining all day.\\n' > ref.en
+  songngu score --hyp hyp.en --ref ref.en --fail-under chrf=40
 """
 
 
@@ -93,21 +108,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def read_lines(path: str) -> list[str]:
-    """Lines of a UTF-8 file or stdin, without line ends (as sacrebleu reads them)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path!r}: {exc.strerror}; check the path") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: not UTF-8 (byte {exc.start}); convert it, e.g. iconv -t UTF-8"
-        ) from None
-    return text.splitlines()
-
-
 def run(args: argparse.Namespace) -> int:
     from aligned.scoring import corpus_scores, failed_gates, parse_gate
 
@@ -123,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "give either a STORE or --hyp FILE --ref FILE (files mode needs both, no store)"
             )
-        hyps, refs = read_lines(args.hyp), read_lines(args.ref)
+        hyps = read_lines(args.hyp, what="hypotheses")
+        refs = read_lines(args.ref, what="reference")
         scores = corpus_scores(
             hyps, refs, n_bootstrap=args.confidence, hyp_name=args.hyp, ref_name=args.ref
         )

@@ -25,11 +25,18 @@ Noise (headings, datelines, captions, widgets, ...) is flagged, never silently d
 """
 
 
+EPILOG = """\
+example (one JSON record per sentence, with its offsets and noise flags):
+  songngu segment examples/news/ --format jsonl -o sentences.jsonl
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "segment",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_input_options(p)

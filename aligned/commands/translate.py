@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import BinaryIO
 
 from aligned.commands._common import (
     add_model_options,
@@ -15,12 +12,14 @@ from aligned.commands._common import (
     load_translator_from_args,
 )
 from aligned.output import check_output, open_output
-from corpus.errors import EXIT_OK, ConfigError, DataError
+from aligned.textio import read_lines
+from corpus.errors import EXIT_OK
+from translate.defaults import DEFAULT_MODEL
 
 HELP = "translate Vietnamese sentences (one per line) to English"
 
-DESCRIPTION = """\
-Translate Vietnamese to English with a MarianMT model (default Helsinki-NLP/opus-mt-vi-en).
+DESCRIPTION = f"""\
+Translate Vietnamese to English with a MarianMT model (default {DEFAULT_MODEL}).
 
 Input: one sentence per line (UTF-8) from files or stdin. Output: one translation per line,
 in the same order; empty input lines stay empty. --format jsonl writes one record per line
@@ -33,11 +32,19 @@ HF_HUB_OFFLINE=1), or read from a local directory given to --model.
 """
 
 
+EPILOG = """\
+example (the sentences of the bundled news, then their translations, line by line):
+  songngu segment examples/news/ -o news.vi
+  songngu translate news.vi -o news.en
+"""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "translate",
         help=HELP,
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -63,31 +70,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _read_lines(inputs: list[str], stdin: BinaryIO) -> Iterator[str]:
-    for name in inputs:
-        try:
-            data = stdin.read() if name == "-" else Path(name).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read input {name!r}: {exc.strerror or exc}") from None
-        label = "stdin" if name == "-" else repr(name)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DataError(
-                f"input {label} is not valid UTF-8 (byte {exc.start}, line {line}); convert it "
-                "first, e.g. `iconv -f cp1258 -t utf-8`, or run `songngu segment --encoding ENC`"
-            ) from None
-        if "\x00" in text:
-            raise DataError(f"input {label} contains NUL bytes: it looks binary, not text")
-        # Only \n (and \r\n) end lines: other Unicode separators stay inside the sentence.
-        yield from text.replace("\r\n", "\n").split("\n")[: -1 if text.endswith("\n") else None]
-
-
 def run(args: argparse.Namespace) -> int:
     check_model_options(args)
     check_output(args.output, force=args.force)  # before the slow part, not after it
-    lines = list(_read_lines(args.inputs, sys.stdin.buffer))
+    lines = [line for path in args.inputs for line in read_lines(path)]
     progress = not args.quiet and len(lines) >= 50 and sys.stderr.isatty()
     translator = load_translator_from_args(args, progress=progress)
     hyps = translator.translate(lines)

@@ -4,6 +4,11 @@ Each is a :class:`Format` class (``base.py``) with a streaming ``write``/``read`
 two files, is a :class:`PairedFormat` with ``write_pair_files``/``read_pair_files``. Look one up
 by name with :func:`get_format` or by file name with :func:`format_for_path`;
 :func:`write_path`/:func:`read_path` handle files (and Moses' two) for the CLI.
+
+:data:`FORMATS` is the registry: ``songngu export``/``import`` take their ``--format`` choices
+and help from it (:func:`format_names`, :func:`formats_help`) and ``songngu run`` writes every
+format with a ``run_file`` (:func:`run_formats`). Adding a format is one module with its class
+and one entry here.
 """
 
 from __future__ import annotations
@@ -40,11 +45,34 @@ __all__ = [
     "TSVFormat",
     "WriteStats",
     "format_for_path",
+    "format_names",
+    "formats_help",
     "get_format",
     "read_lines",
     "read_path",
+    "run_formats",
     "write_path",
 ]
+
+
+def format_names(*, readable: bool = False, writable: bool = False) -> list[str]:
+    """Registered format names, in registry order; only those that can be read/written if
+    asked (``songngu import``/``export`` choices)."""
+    return [
+        name
+        for name, cls in FORMATS.items()
+        if (cls.can_read or not readable) and (cls.can_write or not writable)
+    ]
+
+
+def formats_help(names: Iterable[str]) -> str:
+    """One ``name: help`` clause per format, for ``--format``'s help."""
+    return "; ".join(f"{name}: {FORMATS[name].help}" for name in names)
+
+
+def run_formats() -> list[Format]:
+    """The formats ``songngu run`` exports, each written to OUT/its ``run_file``."""
+    return [cls() for cls in FORMATS.values() if cls.run_file is not None and cls.can_write]
 
 
 def get_format(name: str) -> Format:

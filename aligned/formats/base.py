@@ -85,11 +85,26 @@ class WriteStats:
 
 
 class Format(ABC):
-    """One exchange format: streaming writer and reader of aligned pairs."""
+    """One exchange format: streaming writer and reader of aligned pairs.
 
-    name: ClassVar[str]
-    suffixes: ClassVar[tuple[str, ...]]
-    holds: ClassVar[frozenset[str]]
+    The class attributes are the format's entry in the registry (``aligned.formats.FORMATS``):
+    the CLI takes ``export``/``import`` choices, ``--format`` help and the files ``songngu run``
+    writes from them, so a new format declares them here and nowhere else.
+    """
+
+    name: ClassVar[str]  # what --format says
+    suffixes: ClassVar[tuple[str, ...]]  # file names that pick this format without --format
+    holds: ClassVar[frozenset[str]]  # AlignedPair fields a write/read round trip keeps
+    help: ClassVar[str]  # one line for --help
+    can_read: ClassVar[bool] = True  # `songngu import` reads it
+    can_write: ClassVar[bool] = True  # `songngu export` writes it
+    #: The file (a path prefix for a paired format) ``songngu run`` writes into OUT/, or None
+    #: when run does not export this format.
+    run_file: ClassVar[str | None] = None
+
+    def files(self, path: str | os.PathLike[str]) -> tuple[Path, ...]:
+        """The files a write to ``path`` creates."""
+        return (Path(path),)
 
     @abstractmethod
     def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:
@@ -112,6 +127,9 @@ class PairedFormat(Format):
     """
 
     languages: ClassVar[tuple[str, str]] = ("vi", "en")
+
+    def files(self, path: str | os.PathLike[str]) -> tuple[Path, ...]:
+        return self.paths(path)
 
     def paths(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
         """The two files of ``path``: ``corpus``, ``corpus.vi`` or ``corpus.en`` all give

@@ -33,6 +33,8 @@ class JSONLFormat(Format):
 
     name: ClassVar[str] = "jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
+    help: ClassVar[str] = "JSON Lines with every field, the lossless format"
+    run_file: ClassVar[str | None] = "corpus.jsonl"
     holds: ClassVar[frozenset[str]] = ALL_FIELDS
 
     def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:

@@ -37,6 +37,8 @@ class MosesFormat(PairedFormat):
 
     name: ClassVar[str] = "moses"
     suffixes: ClassVar[tuple[str, ...]] = (".vi", ".en")
+    help: ClassVar[str] = "line-aligned plain text, one file per language, for MT toolkits"
+    run_file: ClassVar[str | None] = "corpus"  # corpus.vi + corpus.en
     holds: ClassVar[frozenset[str]] = frozenset({"source", "target"})
 
     def write_pair_files(

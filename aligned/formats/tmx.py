@@ -120,6 +120,8 @@ class TMXFormat(Format):
 
     name: ClassVar[str] = "tmx"
     suffixes: ClassVar[tuple[str, ...]] = (".tmx",)
+    help: ClassVar[str] = "TMX 1.4b, the translation memory of CAT tools (OmegaT, memoQ)"
+    run_file: ClassVar[str | None] = "corpus.tmx"
     holds: ClassVar[frozenset[str]] = ALL_FIELDS
 
     def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:

@@ -105,6 +105,8 @@ class TSVFormat(Format):
 
     name: ClassVar[str] = "tsv"
     suffixes: ClassVar[tuple[str, ...]] = (".tsv", ".tab")
+    help: ClassVar[str] = "tab-separated values with a header row, for spreadsheets and pandas"
+    run_file: ClassVar[str | None] = "corpus.tsv"
     holds: ClassVar[frozenset[str]] = frozenset(
         {"source", "target", "doc", "para", "sent", "start", "end", "flags", "signature"}
         | {"score", "reviewed"}

@@ -115,7 +115,8 @@ class Documents(StoreCore):
         used = {
             str(r[0])
             for r in self.db.execute(
-                "SELECT uid FROM segments WHERE doc = ? UNION SELECT uid FROM history WHERE doc = ?",
+                "SELECT uid FROM segments WHERE doc = ? "
+                "UNION SELECT uid FROM history WHERE doc = ?",
                 (doc, doc),
             )
         }
