@@ -24,8 +24,9 @@ class AlignedPair:
     score: float | None = None
     reviewed: bool = False  # a reviewer accepted or post-edited the target
     extra: dict[str, str] = field(default_factory=dict, compare=False)  # format-specific props
+    uid: str = ""  # the store's stable segment identity (``doc#hash``); '' = none yet
 
     @property
     def id(self) -> str:
-        """Stable id of the source segment within a corpus: ``doc:para:sent``."""
-        return f"{self.doc}:{self.para}:{self.sent}"
+        """The exported id: the stable ``uid`` when the pair has one, else ``doc:para:sent``."""
+        return self.uid or f"{self.doc}:{self.para}:{self.sent}"

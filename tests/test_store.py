@@ -32,7 +32,7 @@ def test_schema_wal_foreign_keys_and_version(store: Store) -> None:
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {
         "meta", "documents", "segments", "systems", "translations", "refs", "scores", "reviews",
-        "history",
+        "history", "judgements",
     }  # fmt: skip
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

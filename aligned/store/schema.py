@@ -121,10 +121,26 @@ def segment_uid(doc: str, text: str, n: int = 0) -> str:
 
 _SCHEMA_V2 = """
 ALTER TABLE documents ADD COLUMN ord INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE documents ADD COLUMN lang TEXT NOT NULL DEFAULT 'vi';
 ALTER TABLE segments ADD COLUMN uid TEXT;
+ALTER TABLE systems ADD COLUMN name TEXT;
+ALTER TABLE translations ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE translations ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE reviews ADD COLUMN judged TEXT;
 ALTER TABLE reviews ADD COLUMN comment TEXT;
+ALTER TABLE reviews ADD COLUMN category TEXT;
+ALTER TABLE reviews ADD COLUMN severity TEXT;
 ALTER TABLE scores ADD COLUMN inputs TEXT;
+CREATE TABLE judgements (
+    id INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    left_system TEXT NOT NULL REFERENCES systems(signature),
+    right_system TEXT NOT NULL REFERENCES systems(signature),
+    preference TEXT NOT NULL CHECK (preference IN ('left', 'equal', 'right')),
+    who TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
 CREATE TABLE history (
     id INTEGER PRIMARY KEY,
     doc TEXT NOT NULL,
@@ -140,8 +156,12 @@ CREATE INDEX history_doc ON history (doc, uid)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
-    """Stable identities (issue 12): document order, segment uids, what a review judged,
-    the inputs of a score, and a history table for human work whose segment is gone.
+    """Stable identities: document order, segment uids, what a review judged, the inputs of a
+    score, and a history table for human work whose segment is gone. Also room for what
+    other tools' files and reviewers bring: document metadata (``meta`` JSON) and language
+    tags, a system's short name, a translation's language tag and extra data (``extra``
+    JSON: TMX props/notes, unknown columns), a review's comment and error category/severity,
+    and blind A/B ``judgements``.
 
     v1 had no input order: documents keep the (id) order they were listed in. Reviews get the
     machine text of their system as the text they judged; scores get no inputs (= stale, so
