@@ -1,0 +1,110 @@
+"""Language identification of segments: the ``not-vietnamese`` flag and the English check.
+
+Why: scraped Vietnamese pages carry text in other languages (English quotes and abstracts,
+site furniture, Chinese or Japanese names of products); translating it vi→en wastes time and
+puts noise into the corpus, and an MT output that is not English is a failed translation.
+
+The identifier is py3langid 0.4 (a naive Bayes model over byte n-grams, 97 languages, its
+4.6 MB model shipped in the wheel; chosen in ``benchmarks/langid.py``, results in
+``notes/langid-results.md``). It is loaded on first use, never at import time (about 0.6 s),
+and its probabilities are normalized, so a threshold means the same at every length.
+
+Rule (measured on the shared data, 6,740 Vietnamese sentences, 9,000 English and other texts):
+a text is *not Vietnamese* when it has at least :data:`MIN_LETTERS` letters and the
+probability of Vietnamese is below :data:`NOT_VIETNAMESE_BELOW`. Below that length
+identification is unreliable (of 50 Vietnamese strings with fewer than 3 letters, all were
+misidentified; of 52 with 5-9 letters, 2 with the plain top-language rule), so short segments
+are never flagged on their own; :func:`segment_flags` lets them follow their paragraph.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from corpus.errors import ModelError
+
+#: Texts with fewer letters (``str.isalpha``) are never flagged: "OK.", "Mau lên!", "Chú ý".
+MIN_LETTERS = 10
+#: A text of at least ``MIN_LETTERS`` letters is not Vietnamese when P(vi) is below this.
+#: Measured: 0.0 % of the Vietnamese news sentences flagged (NTREX-128, FLORES-200, VTB, seeds);
+#: every English and other-language text of ≥ 10 letters flagged.
+NOT_VIETNAMESE_BELOW = 0.1
+#: An MT output of at least ``MIN_LETTERS`` letters is not English when P(en) is below this.
+#: Measured: 2 of 4,024 real OPUS-MT outputs flagged (0.05 %), both headline-like name lists.
+NOT_ENGLISH_BELOW = 0.1
+
+_INSTALL = "pip install 'py3langid>=0.4,<0.5'"
+
+
+@functools.cache
+def _identifier() -> Any:
+    """The py3langid identifier with normalized probabilities (loaded once, on first use)."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError as exc:
+        raise ModelError(
+            f"language identification needs py3langid, which is not installed ({exc}); "
+            f"install it with: {_INSTALL}"
+        ) from exc
+    try:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except (AttributeError, OSError, ValueError) as exc:
+        raise ModelError(
+            f"could not load the py3langid model {MODEL_FILE!r} ({exc}); "
+            f"reinstall a supported version: {_INSTALL}"
+        ) from exc
+
+
+def letters(text: str) -> int:
+    """Number of letters in text; identification below :data:`MIN_LETTERS` is unreliable."""
+    return sum(ch.isalpha() for ch in text)
+
+
+def language_probabilities(text: str) -> dict[str, float]:
+    """Probability of each of the 97 languages (ISO 639-1 codes) for text; they sum to 1."""
+    return {lang: float(p) for lang, p in _identifier().rank(" ".join(text.split()))}
+
+
+def vietnamese_probability(text: str) -> float:
+    """P(vi) of text (0 to 1). A text with no letters gets a uniform, meaningless 1/97."""
+    return language_probabilities(text).get("vi", 0.0)
+
+
+def english_probability(text: str) -> float:
+    """P(en) of text (0 to 1), for the ``not-english`` check on translations."""
+    return language_probabilities(text).get("en", 0.0)
+
+
+def is_not_vietnamese(text: str) -> bool:
+    """Whether text is long enough to judge and is not Vietnamese (see the module rule)."""
+    return letters(text) >= MIN_LETTERS and vietnamese_probability(text) < NOT_VIETNAMESE_BELOW
+
+
+def is_not_english(text: str) -> bool:
+    """Whether text is long enough to judge and is not English (see :data:`NOT_ENGLISH_BELOW`)."""
+    return letters(text) >= MIN_LETTERS and english_probability(text) < NOT_ENGLISH_BELOW
+
+
+def segment_flags(paragraphs: Sequence[Sequence[str]]) -> list[list[bool]]:
+    """Which segments are not Vietnamese, per paragraph.
+
+    A segment of at least :data:`MIN_LETTERS` letters is judged on its own text, so an English
+    quote inside a Vietnamese paragraph is flagged alone. A shorter segment ("Yes.", "Thanks!")
+    follows its paragraph, judged as a whole: flagged in an English paragraph, never in a
+    Vietnamese one, and never when the whole paragraph is itself too short to judge.
+    """
+    out: list[list[bool]] = []
+    for segs in paragraphs:
+        paragraph: bool | None = None  # the verdict on the whole paragraph, computed if needed
+        marks = []
+        for seg in segs:
+            if letters(seg) >= MIN_LETTERS:
+                marks.append(vietnamese_probability(seg) < NOT_VIETNAMESE_BELOW)
+                continue
+            if paragraph is None:
+                paragraph = is_not_vietnamese(" ".join(segs))
+            marks.append(paragraph)
+        out.append(marks)
+    return out
