@@ -26,9 +26,9 @@ length) on the same sets.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.metadata as metadata
 import re
+import subprocess
 import sys
 import time
 import unicodedata
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.shared_data import SHARED
 
 Identify = Callable[[str], str]  # text -> ISO 639-1 code of the top language ("un": unknown)
+Sets = dict[str, list[str]]
 
 NEWS_VI = ("ntrex128", "flores200-dev", "flores200-devtest", "ud-vi (VTB dev)", "seeds: body")
 PARALLEL = (
@@ -143,12 +144,10 @@ def installed_mb(dist: str) -> tuple[float, list[str]]:
         except metadata.PackageNotFoundError:
             continue
         for f in d.files or []:
-            try:
-                total += f.locate().stat().st_size
-            except OSError:
-                pass
+            path = Path(str(f.locate()))
+            total += path.stat().st_size if path.is_file() else 0
         for req in d.requires or []:
-            if "extra ==" not in req and "python_version >= \"3.14\"" not in req:
+            if "extra ==" not in req and 'python_version >= "3.14"' not in req:
                 todo.append(req)
     return total / 1e6, sorted(seen - {dist})
 
@@ -220,33 +219,110 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}%" if whole else "-"
 
 
-def measure(identify: Identify, vi: dict, en: dict, other: list[str]) -> dict[str, str]:
+def measure(identify: Identify, vi: Sets, en: Sets, other: list[str]) -> dict[str, str]:
+    """One candidate's row: rates, per-set rates (keys ``set:...``) and speed."""
     row: dict[str, str] = {}
     news = [t for name in NEWS_VI for t in vi[name]]
     all_vi = [t for name, ts in vi.items() if name != "seeds: all segments" for t in ts]
-    every = all_vi + [t for ts in en.values() for t in ts] + other
+    every = list(
+        dict.fromkeys(
+            [*all_vi, *vi["seeds: all segments"], *(t for ts in en.values() for t in ts), *other]
+        )
+    )
     start = time.perf_counter()
     langs = dict(zip(every, map(identify, every), strict=True))
     row["sent/s"] = f"{len(every) / (time.perf_counter() - start):,.0f}"
 
-    def fp(texts: list[str]) -> str:
+    def not_vi(texts: list[str]) -> str:
         return _pct(sum(langs[t] != "vi" for t in texts), len(texts))
 
-    row["FP vi news"] = fp(news)
-    row["FP vi all"] = fp(all_vi)
-    row["FP < 20 ch"] = fp([t for t in all_vi if len(t) < 20])
-    row["FP < 40 ch"] = fp([t for t in all_vi if len(t) < 40])
+    row["FP vi news"] = not_vi(news)
+    row["FP vi all"] = not_vi(all_vi)
+    row["FP < 20 ch"] = not_vi([t for t in all_vi if len(t) < 20])
+    row["FP < 40 ch"] = not_vi([t for t in all_vi if len(t) < 40])
     stripped = [strip_tones(t) for t in news]
     row["FP news no tones"] = _pct(sum(identify(t) != "vi" for t in stripped), len(stripped))
     english = [t for name, ts in en.items() if not name.startswith("MT:") for t in ts]
     mt = [t for name, ts in en.items() if name.startswith("MT:") for t in ts]
-    row["TP en"] = _pct(sum(langs[t] != "vi" for t in english), len(english))
-    row["TP other"] = _pct(sum(langs[t] != "vi" for t in other), len(other))
+    row["TP en"] = not_vi(english)
+    row["TP other"] = not_vi(other)
     row["not-en FP (MT)"] = _pct(sum(langs[t] != "en" for t in mt), len(mt))
-    for name, texts in {**vi, **en}.items():
-        want_vi = name in vi
-        row[f"set:{name}"] = _pct(sum((langs.get(t) or identify(t)) != "vi" for t in texts), len(texts)) if want_vi else _pct(sum(langs[t] != "en" for t in texts), len(texts))
+    for name, texts in vi.items():
+        row[f"set:vi: {name}"] = not_vi(texts)
+    for name, texts in en.items():
+        row[f"set:en: {name}"] = _pct(sum(langs[t] != "en" for t in texts), len(texts))
     return row
+
+
+def project_rule(vi: Sets, en: Sets, other: list[str]) -> list[list[str]]:
+    """The project's rule (``corpus.langid``) per letter-count bucket: why ``MIN_LETTERS``."""
+    from corpus import langid
+
+    all_vi = [t for name, ts in vi.items() if name != "seeds: all segments" for t in ts]
+    news = [t for name in NEWS_VI for t in vi[name]]
+    english = [t for name, ts in en.items() if not name.startswith("MT:") for t in ts]
+    mt = [t for name, ts in en.items() if name.startswith("MT:") for t in ts]
+    p_vi = {t: langid.vietnamese_probability(t) for t in {*all_vi, *english, *other}}
+    cut = langid.NOT_VIETNAMESE_BELOW
+    rows = []
+    for lo, hi in ((0, 3), (3, 10), (10, 15), (15, 20), (20, 40), (40, None)):
+
+        def inside(t: str, lo: int = lo, hi: int | None = hi) -> bool:
+            return langid.letters(t) >= lo and (hi is None or langid.letters(t) < hi)
+
+        v = [t for t in all_vi if inside(t)]
+        e = [t for t in english if inside(t)]
+        o = [t for t in other if inside(t)]
+        top1 = _pct(sum(_top(t) != "vi" for t in v), len(v))
+        rows.append(
+            [
+                f"{lo}-{hi - 1}" if hi else f"{lo}+",
+                str(len(v)),
+                top1,
+                _pct(sum(p_vi[t] < cut for t in v), len(v)),
+                str(len(e)),
+                _pct(sum(p_vi[t] < cut for t in e), len(e)),
+                str(len(o)),
+                _pct(sum(p_vi[t] < cut for t in o), len(o)),
+            ]
+        )
+    flagged_news = sum(langid.is_not_vietnamese(t) for t in news)
+    flagged_all = sum(langid.is_not_vietnamese(t) for t in all_vi)
+    no_tones = [strip_tones(t) for t in news]
+    not_en = [t for t in mt if langid.is_not_english(t)]
+    rows.append(
+        [
+            f"rule (>= {langid.MIN_LETTERS} letters, P(vi) < {cut})",
+            str(len(all_vi)),
+            f"news {_pct(flagged_news, len(news))}",
+            f"all {_pct(flagged_all, len(all_vi))}; no tones "
+            f"{_pct(sum(map(langid.is_not_vietnamese, no_tones)), len(no_tones))}",
+            str(len(english)),
+            _pct(sum(map(langid.is_not_vietnamese, english)), len(english)),
+            str(len(other)),
+            _pct(sum(map(langid.is_not_vietnamese, other)), len(other)),
+        ]
+    )
+    rows.append(
+        [
+            f"not-english (P(en) < {langid.NOT_ENGLISH_BELOW}) on MT outputs",
+            str(len(mt)),
+            _pct(len(not_en), len(mt)),
+            "; ".join(repr(t) for t in not_en),
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    return rows
+
+
+def _top(text: str) -> str:
+    from corpus import langid
+
+    probs = langid.language_probabilities(text)
+    return max(probs, key=lambda lang: probs[lang])
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -255,9 +331,27 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def load_seconds(name: str) -> str:
+    """Import plus model load plus a first call, in a fresh interpreter (no warm caches)."""
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); t = time.perf_counter(); "
+        "from benchmarks.langid import CANDIDATES; "
+        "c = next(c for c in CANDIDATES if c.name == sys.argv[2]); "
+        "c.load()('Xin chào các bạn.'); print(time.perf_counter() - t)"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code, root, name], capture_output=True, text=True, check=False
+    )
+    return f"{float(done.stdout):.2f}" if done.returncode == 0 else "failed"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument(
+        "--project", action="store_true", help="also measure the rule of corpus.langid"
+    )
     args = parser.parse_args(argv)
     vi, en, other = load_sets(args.shared)
     print(f"Vietnamese sets: {', '.join(f'{k} {len(v)}' for k, v in vi.items())}")
@@ -267,7 +361,6 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, str]] = {}
     meta: dict[str, list[str]] = {}
     for cand in CANDIDATES:
-        start = time.perf_counter()
         try:
             identify = cand.load()
             identify("Xin chào các bạn.")
@@ -277,17 +370,26 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a run-time model download fails offline: record why
             print(f"{cand.name}: unusable here ({type(exc).__name__}: {exc})")
             continue
-        load_s = time.perf_counter() - start
         size, deps = installed_mb(cand.dist)
         version = metadata.version(cand.dist)
         results[cand.name] = measure(identify, vi, en, other)
-        meta[cand.name] = [version, f"{load_s:.2f}", f"{size:.0f}", ", ".join(deps) or "-"]
+        meta[cand.name] = [version, load_seconds(cand.name), f"{size:.0f}", ", ".join(deps) or "-"]
 
     if not results:
         print("no candidate importable")
         return 1
     fastest = max(float(r["sent/s"].replace(",", "")) for r in results.values())
-    cols = ["FP vi news", "FP vi all", "FP < 20 ch", "FP < 40 ch", "FP news no tones", "TP en", "TP other", "not-en FP (MT)", "sent/s"]
+    cols = [
+        "FP vi news",
+        "FP vi all",
+        "FP < 20 ch",
+        "FP < 40 ch",
+        "FP news no tones",
+        "TP en",
+        "TP other",
+        "not-en FP (MT)",
+        "sent/s",
+    ]
     rows = []
     for name, r in results.items():
         ratio = float(r["sent/s"].replace(",", "")) / fastest
@@ -296,9 +398,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(["candidate", "runtime dependencies"], [[n, m[3]] for n, m in meta.items()]))
     print("\nPer set: Vietnamese sets: share not identified as vi; English sets: share not en")
-    sets = [k[4:] for k in next(iter(results.values())) if k.startswith("set:")]
-    sizes = {**{k: len(v) for k, v in vi.items()}, **{k: len(v) for k, v in en.items()}}
-    print(table(["set", "n", *results], [[s, str(sizes[s]), *(r[f"set:{s}"] for r in results.values())] for s in sets]))
+    sizes = {
+        **{f"vi: {k}": len(v) for k, v in vi.items()},
+        **{f"en: {k}": len(v) for k, v in en.items()},
+    }
+    print(
+        table(
+            ["set", "n", *results],
+            [[s, str(n), *(r[f"set:{s}"] for r in results.values())] for s, n in sizes.items()],
+        )
+    )
+    if args.project:
+        print("\ncorpus.langid by letter count: FP = Vietnamese flagged; TP = others flagged")
+        header = ["letters", "vi n", "FP top-1", "FP P(vi)<cut", "en n", "TP en", "other n"]
+        print(table([*header, "TP other"], project_rule(vi, en, other)))
     return 0
 
 
