@@ -6,7 +6,7 @@ puts noise into the corpus, and an MT output that is not English is a failed tra
 
 The identifier is py3langid 0.4 (a naive Bayes model over byte n-grams, 140 language labels, its
 4.6 MB model shipped in the wheel; chosen in ``benchmarks/langid.py``, results in
-``notes/langid-results.md``). It is loaded on first use, never at import time (about 0.6 s),
+``notes/langid-results.md``). It is loaded on first use, never at import time (about 0.5 s),
 and its probabilities are normalized, so a threshold means the same at every length.
 
 Rule (``benchmarks/langid.py --project``, shared data: 6,382 Vietnamese sentences, 6,839
