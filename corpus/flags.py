@@ -23,6 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from corpus import langid
 from corpus.errors import ConfigError
 
 #: Every flag name, with the one-line description ``--help`` shows. Order = display order.
@@ -37,6 +38,7 @@ FLAGS: dict[str, str] = {
     "widget": "site furniture: rating widget, comment header, tags, share, copyright line",
     "login-prompt": "session or login prompt of the website",
     "boilerplate": "paragraph repeated across many documents of the batch (site furniture)",
+    "not-vietnamese": "text in another language (language identification, 10+ letters)",
 }
 #: Flags ``run`` and ``export`` leave out unless ``--drop`` says otherwise (``--drop default``);
 #: ``segment`` keeps everything unless asked.
@@ -45,6 +47,8 @@ DROP_BY_DEFAULT: frozenset[str] = frozenset(
 )
 
 Flags = tuple[str, ...]
+#: Flags of segments that are not text (file names, dates): ``not-vietnamese`` skips them.
+_NO_LANGUAGE = frozenset({"image-debris", "dateline"})
 
 #: A body paragraph has at least this many syllables and a segment with final punctuation.
 BODY_MIN_SYLLABLES = 25
@@ -220,6 +224,11 @@ def flag_document(
         for j, mark in enumerate(marks):
             if mark:
                 flags[i][j].add("speaker-label")
+    # File names and dates have no language: only text is identified.
+    for i, marks in enumerate(langid.segment_flags(paragraphs)):
+        for j, mark in enumerate(marks):
+            if mark and not flags[i][j] & _NO_LANGUAGE:
+                flags[i][j].add("not-vietnamese")
     return [[_ordered(f) for f in para] for para in flags]
 
 
