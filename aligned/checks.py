@@ -278,6 +278,31 @@ def check_brackets(source: str, target: str, split: int = 0) -> Flag | None:
     return Flag("brackets", float(len(bad)), " ".join(bad)) if bad else None
 
 
+def check_not_english(source: str, translation: str, split: int = 0) -> Flag | None:
+    """Flag ``translation`` when it is long enough to judge and P(en) < ``NOT_ENGLISH_BELOW``.
+
+    Why: a vi→en output that is not English (Vietnamese copied through, a hallucination in
+    another language, a bare name list) is a failed translation that ``vietnamese-left`` does
+    not see. The identifier and its rule live in ``corpus.langid`` (py3langid). Measured on
+    the real OPUS-MT outputs in ``shared/data/*/systems/`` (4,024 English outputs): 2 flagged
+    (0.05 %), both headline name lists; ``benchmarks/langid.py`` recomputes it. The value is
+    P(en); the detail names the most likely language.
+    """
+    del source, split
+    from corpus.langid import MIN_LETTERS, NOT_ENGLISH_BELOW, language_probabilities, letters
+
+    if letters(translation) < MIN_LETTERS:
+        return None
+    probs = language_probabilities(translation)
+    p_en = probs.get("en", 0.0)
+    if p_en >= NOT_ENGLISH_BELOW:
+        return None
+    best = max(probs, key=lambda lang: probs[lang])
+    return Flag(
+        "not-english", round(p_en, 4), f"P(en)={p_en:.3f}; most likely {best} ({probs[best]:.2f})"
+    )
+
+
 # -- the registry -----------------------------------------------------------------------------
 
 
@@ -325,6 +350,11 @@ REGISTRY: dict[str, Check] = {
             "brackets",
             check_brackets,
             "brackets or double quotes unbalanced in the output but not in the source",
+        ),
+        Check(
+            "not-english",
+            check_not_english,
+            "language identification says the output is not English (≥ 15 letters)",
         ),
     )
 }

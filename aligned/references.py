@@ -276,7 +276,7 @@ def attach_documents(
     return [attach_document(store, d, t, name=name, signature=signature) for d, t in plan]
 
 
-def _document_for_file(path: str, known: Sequence[str], store: Store) -> str:
+def _document_for_file(path: str | Path, known: Sequence[str], store: Store) -> str:
     """The document a reference file is named after (see :func:`attach_documents`)."""
     stem = Path(path).stem
     if stem in known:

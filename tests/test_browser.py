@@ -223,8 +223,8 @@ def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(
     expect(page.locator("#count")).to_have_text("2")
     expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Tôi đi học.", "Trời mưa."])
     page.locator("#flag-filter").select_option("-")  # no flag at all
-    expect(page.locator("#count")).to_have_text("2")
-    expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Xin chào.", XSS[0]])
+    expect(page.locator("#count")).to_have_text("1")  # "<SCRIPT>ALERT(1)</SCRIPT>": not-english
+    expect(page.locator("#rows tr.row:visible .src")).to_have_text(["Xin chào."])
     page.locator("#flag-filter").select_option("")
     page.locator("#score-metric").select_option("bleu")
     page.locator("#min-score").fill("50")

@@ -193,7 +193,7 @@ def test_a_run_reaches_every_crash_point_as_often_as_expected(reference: Referen
     assert {name for name, _ in PLAN} == set(CRASH_POINTS)
 
 
-#: Tables in the store after schema migration v (0 = empty file; v1: 8, v2 adds history and judgements).
+#: Tables after schema migration v (0 = empty file; v1: 8; v2 adds history and judgements).
 TABLES_AFTER_MIGRATION = [0, 8, 10]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aligned.checks import Flag
-from aligned.langcheck import not_english
+from aligned.checks import check_not_english as not_english
 from corpus import langid
 from corpus.errors import ModelError
 from corpus.flags import DROP_BY_DEFAULT, FLAGS, flag_document
@@ -106,7 +106,7 @@ def test_short_segments_follow_their_paragraph() -> None:
 
 def test_the_model_is_loaded_on_first_use_not_at_import() -> None:
     code = (
-        "import sys; import corpus.flags, corpus.pipeline, corpus.langid, aligned.langcheck; "
+        "import sys; import corpus.flags, corpus.pipeline, corpus.langid, aligned.checks; "
         "print('py3langid' in sys.modules)"
     )
     done = subprocess.run(
