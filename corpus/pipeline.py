@@ -157,6 +157,29 @@ def process_documents(
     ]
 
 
+def segment_text(
+    text: str,
+    doc_id: str = "text",
+    *,
+    options: PipelineOptions | None = None,
+    source: str | None = None,
+) -> Document:
+    """Clean, segment and flag one text given as a string: the library's one-call entry point.
+
+    Why: notebooks and pipelines hold text in memory, not in files; this is what
+    ``songngu segment`` does to one document, without readers. ``doc_id`` names the document
+    (in a store it is the key its translations and reviews hang on, so keep it stable);
+    ``source`` says where the text came from (default: ``doc_id``). Offsets of the segments
+    point into ``text`` as given.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}; decode bytes first")
+    if not doc_id.strip():
+        raise ConfigError("doc_id must not be empty; give a stable name, e.g. doc_id='article-1'")
+    raw = RawDocument(id=doc_id, source=source if source is not None else doc_id, text=text)
+    return process_document(raw, options)
+
+
 def parse_flag_list(value: str) -> frozenset[str]:
     """``"widget,dateline"`` → the flag set; ``"none"`` → empty; unknown names are an error."""
     names = {v.strip() for v in value.split(",") if v.strip()}
