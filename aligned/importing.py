@@ -38,8 +38,6 @@ from aligned.store import (
 )
 from corpus.errors import ConfigError, DataError, OutputExistsError
 
-#: The formats ``import`` reads (the others are write-only).
-
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:

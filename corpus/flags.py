@@ -38,7 +38,7 @@ FLAGS: dict[str, str] = {
     "widget": "site furniture: rating widget, comment header, tags, share, copyright line",
     "login-prompt": "session or login prompt of the website",
     "boilerplate": "paragraph repeated across many documents of the batch (site furniture)",
-    "not-vietnamese": "text in another language (language identification, 10+ letters)",
+    "not-vietnamese": "text in another language (language identification, 15+ letters)",
 }
 #: Flags ``run`` and ``export`` leave out unless ``--drop`` says otherwise (``--drop default``);
 #: ``segment`` keeps everything unless asked.
