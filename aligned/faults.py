@@ -43,7 +43,7 @@ CRASH_COUNT_ENV = "SONGNGU_TEST_CRASH_COUNT"
 #: Every crash point, with where it is. ``export.<format>`` points are reached once per
 #: :data:`EXPORT_ROWS` rows written, so only in files that have that many.
 CRASH_POINTS: dict[str, str] = {
-    "store.migrate": "each schema migration step (a new store runs them all), inside its transaction",
+    "store.migrate": "each schema migration step (a new store runs all), in its transaction",
     "store.document": "after each document is written, inside add_documents' transaction",
     "store.translation": "after each text's translations are written, inside the batch's "
     "transaction",
