@@ -29,6 +29,7 @@ COMMANDS = [
     "check",
     "report",
     "review",
+    "history",
 ]
 
 EPILOG = f"""\

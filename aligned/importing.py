@@ -12,6 +12,9 @@ Rules (:func:`import_pairs`):
 * targets become translations under the pair's signature, or ``import:<file name>``; one
   segment cannot have two translations under one system; pairs marked reviewed get an
   'accept' review by ``import:<file name>``;
+* a pair whose id is a store uid of its document (``doc#hex``, what songngu's exports write)
+  gives its segment that uid, if no other segment has it, so a corpus exported and imported
+  again keeps its ids; positions still come from the pair's doc/para/sent;
 * the system of the file's first pair becomes "latest" (what export picks by default);
 * everything happens in one store transaction: a malformed file leaves the store as it was.
 
@@ -149,7 +152,9 @@ def import_pairs(store: Store, pairs: Iterable[AlignedPair], *, name: str) -> tu
                 pair = p.pair
                 segments.setdefault(
                     (p.para, p.sent),
-                    ImportedSegment(p.para, p.sent, pair.start, pair.end, pair.source, pair.flags),
+                    ImportedSegment(
+                        p.para, p.sent, pair.start, pair.end, pair.source, pair.flags, pair.uid
+                    ),
                 )
             new_ids = store.add_imported_document(doc_id, name, list(segments.values()))
             ids = dict(zip(segments, new_ids, strict=True))

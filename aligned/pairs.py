@@ -7,7 +7,19 @@ shared round-trip suite checks exactly what each format claims to keep.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: The form of a store's segment uid (``aligned.store.schema.segment_uid``): ``<doc>#<10 hex>``.
+UID_RE = re.compile(r"^(.+)#[0-9a-f]{10}$", re.DOTALL)
+
+
+def uid_of(exported_id: str) -> str:
+    """``exported_id`` if it is a store uid (``doc#hex``; what our exports write), else ''.
+
+    Readers call it on a file's ids (TMX ``tuid``, TSV/JSONL ``id``), so importing our own
+    export keeps every segment's identity; an old ``doc:para:sent`` id gives ''."""
+    return exported_id if UID_RE.match(exported_id) else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,8 @@ class AttachResult:
     beads: dict[str, int]
     unaligned: tuple[str, ...] = ()
     method: str = "lines"
+    # line mode: the first (source, reference) pairs, so a misalignment is visible at once
+    first: tuple[tuple[str, str], ...] = ()
 
 
 # -- reading (the API scores use) ---------------------------------------------------------------
@@ -157,11 +159,13 @@ def _check_name(name: str) -> None:
 def attach_lines(
     store: Store, lines: Sequence[str], *, name: str = DEFAULT_NAME, doc: str | None = None
 ) -> AttachResult:
-    """Attach line ``k`` of ``lines`` to the ``k``-th segment in (doc, para, sent) order.
+    """Attach line ``k`` of ``lines`` to the ``k``-th segment in input order.
 
-    The order is the store's: documents by id, then paragraph and sentence (what
-    ``songngu export --format moses --drop none`` writes). ``doc`` limits it to one document.
-    Empty lines give no reference. Mismatched counts are a DataError naming both.
+    Input order: documents in the order they were first given to ``run`` (arguments in order,
+    a directory in sorted path order), then paragraph and sentence; what ``songngu export
+    --format moses --drop none`` writes. ``doc`` limits it to one document. Empty lines give no
+    reference. Mismatched counts are a DataError naming both. The result's ``first`` holds
+    the first three (source, reference) pairs, for the user to see that they match.
     """
     _check_name(name)
     segs = _segment_rows(store, doc)
@@ -169,8 +173,9 @@ def attach_lines(
         where = f"document {doc!r}" if doc is not None else "the store"
         raise DataError(
             f"the reference has {len(lines)} lines but {where} has {len(segs)} segments; a "
-            "line-aligned reference needs one line per segment in (doc, para, sent) order "
-            "(or use --mode documents for unaligned text)"
+            "line-aligned reference needs one line per segment, in the order the documents "
+            "and their lines were given to `songngu run` (or use --mode documents for "
+            "unaligned text)"
         )
     rows = [
         ReferenceRow(seg.id, " ".join(line.split()), "1-1", None)
@@ -178,7 +183,11 @@ def attach_lines(
         if line.strip()
     ]
     store.replace_references(name, [s.id for s in segs], rows)
-    return AttachResult(name, len(rows), {"1-1": len(rows)})
+    first = tuple(
+        (seg.text, " ".join(line.split()))
+        for seg, line in zip(segs[:3], lines[:3], strict=True)  # equal counts: checked above
+    )
+    return AttachResult(name, len(rows), {"1-1": len(rows)}, first=first)
 
 
 def _mt_for(store: Store, signature: str, doc: str, ids: Sequence[int]) -> list[str | None]:

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from aligned.checks import check_store
 from aligned.faults import crash_point
-from aligned.store import PendingText, Store, open_store, sqlite_errors
+from aligned.store import DocumentChange, PendingText, Store, open_store, sqlite_errors
 from corpus.errors import ConfigError, ModelError
 from corpus.flags import DROP_BY_DEFAULT
 from corpus.model import Document
@@ -84,6 +84,7 @@ class RunResult:
     added: int = 0  # documents new to the store / changed / unchanged in this run
     changed: int = 0
     unchanged: int = 0
+    changes: tuple[DocumentChange, ...] = ()  # per changed document: kept / added / removed
     flag_counts: dict[str, int] = field(default_factory=dict)
     check_counts: dict[str, int] = field(default_factory=dict)  # segments flagged per check
     exports: list[Path] = field(default_factory=list)
@@ -158,6 +159,7 @@ def run_corpus(
             added=len(added.added),
             changed=len(added.changed),
             unchanged=len(added.unchanged),
+            changes=added.changes,
             flag_counts=dict(sorted(flag_counts.items())),
             check_counts=check_counts,
         )

@@ -57,7 +57,7 @@ def test_every_subcommand_is_covered() -> None:
     assert set(COMMANDS) == {
         "songngu",
         *("segment", "translate", "run", "export", "import", "refs", "refs add"),
-        *("score", "compare", "check", "report", "review"),
+        *("score", "compare", "check", "report", "review", "history"),
     }
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from aligned.runner import run_corpus
 from aligned.store import open_store
+from aligned.store.schema import segment_uid
 from corpus.model import RawDocument
 from corpus.pipeline import process_documents
 from corpus.readers import read_sources
@@ -121,8 +122,9 @@ def test_reviewed_only(store_path: Path) -> None:
     with open_store(store_path) as store:
         for r, decision in zip(first, ["accept", "edit", "reject"], strict=True):
             text = "Edited." if decision == "edit" else None
-            doc, para, sent = str(r["id"]).split(":")
-            store.add_review(doc, int(para), int(sent), str(SIG_A), decision, text=text, who="t")
+            store.add_review(
+                str(r["doc"]), int(r["para"]), int(r["sent"]), str(SIG_A), decision, text=text
+            )
     reviewed = _jsonl(store_path, "--reviewed-only")
     assert [(r["id"], r["en"], r["reviewed"]) for r in reviewed] == [
         (first[0]["id"], first[0]["en"], True),
@@ -161,9 +163,10 @@ def test_import_foreign_tmx_without_positions(tmp_path: Path) -> None:
     assert run_cli(["import", str(tmx), "-o", str(store), "-q"])[0] == 0
     code, out, _ = run_cli(["export", str(store), "--format", "tsv", "-q"])
     assert code == 0
+    one, two = segment_uid("memory", "Đi với tôi."), segment_uid("memory", "Hãy cẩn thận!")
     assert out.splitlines()[1:] == [
-        "Đi với tôi.\tCome with me.\tmemory:1:1\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0",
-        "Hãy cẩn thận!\tCareful!\tmemory:1:2\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0",
+        f"Đi với tôi.\tCome with me.\t{one}\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0",
+        f"Hãy cẩn thận!\tCareful!\t{two}\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0",
     ]
     # The store exists now: refused without --force, and --append refuses the same documents.
     code, _, err = run_cli(["import", str(tmx), "-o", str(store)])

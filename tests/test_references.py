@@ -45,7 +45,7 @@ def _ids(store: Store) -> list[int]:
 
 @pytest.fixture
 def small(tmp_path: Path) -> Iterator[Store]:
-    """Documents 'b' (3 segments) and 'a' (2): store order is a, then b."""
+    """Documents 'b' (3 segments) and 'a' (2), given in that order: input order is b, then a."""
     docs = {"b": "Ba một. Ba hai.\nBa ba.\n", "a": "A một.\nA hai.\n"}
     with _store(tmp_path / "c.sqlite", docs, translate=False) as s:
         yield s
@@ -72,21 +72,23 @@ def _rows(store: Store, name: str = "ref") -> list[tuple[str, str, str, float | 
 # -- line-aligned ----------------------------------------------------------------------------
 
 
-def test_lines_attach_in_doc_para_sent_order(small: Store) -> None:
-    res = attach_lines(small, ["A one.", "A two.", "B one.", "", "B three."])
+def test_lines_attach_in_input_order(small: Store) -> None:
+    # Input order (b was given first), not document-id order.
+    res = attach_lines(small, ["B one.", "B two.", "", "A one.", "A two."])
     assert (res.name, res.segments, res.beads) == ("ref", 4, {"1-1": 4})
+    assert res.first == (("Ba một.", "B one."), ("Ba hai.", "B two."), ("Ba ba.", ""))
     assert _rows(small) == [
         ("a:1:1", "A one.", "1-1", None),
         ("a:2:1", "A two.", "1-1", None),
         ("b:1:1", "B one.", "1-1", None),
-        ("b:2:1", "B three.", "1-1", None),
+        ("b:1:2", "B two.", "1-1", None),
     ]
     ids = _ids(small)
     assert references(small) == {
-        ids[0]: "A one.",
-        ids[1]: "A two.",
-        ids[2]: "B one.",
-        ids[4]: "B three.",
+        ids[0]: "B one.",
+        ids[1]: "B two.",
+        ids[3]: "A one.",
+        ids[4]: "A two.",
     }
     assert reference_names(small) == ["ref"]
 

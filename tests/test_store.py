@@ -16,6 +16,7 @@ from aligned.pairs import AlignedPair
 from aligned.runner import translate_pending
 from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
 from aligned.store import schema as store_schema
+from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError, DataError, SongnguError
 from tests.fakes import SIG, SIG2, FakeTranslator
 from tests.fakes import make_document as doc
@@ -198,16 +199,17 @@ def test_pairs_carry_reviews_and_filter(store: Store) -> None:
     store.add_review("a", 1, 3, str(SIG), "edit", text="three", who="lan")
     store.add_review("a", 1, 3, str(SIG), "reject", who="minh")  # the latest decision counts
     pairs = list(store.pairs(str(SIG)))
+    one, two, four = (segment_uid("a", t) for t in ("Một.", "Hai.", "Bốn."))
     assert [(p.id, p.target, p.reviewed) for p in pairs] == [
-        ("a:1:1", "MỘT.", True),
-        ("a:1:2", "Two.", True),
-        ("a:1:4", "BỐN.", False),
+        (one, "MỘT.", True),
+        (two, "Two.", True),
+        (four, "BỐN.", False),
     ]
     assert pairs[2] == AlignedPair(
-        "Bốn.", "BỐN.", "a", 1, 4, 14, 18, ("byline",), str(SIG), -0.5, False
+        "Bốn.", "BỐN.", "a", 1, 4, 14, 18, ("byline",), str(SIG), -0.5, False, uid=four
     )
-    assert [p.id for p in store.pairs(str(SIG), drop=frozenset({"byline"}))] == ["a:1:1", "a:1:2"]
-    assert [p.id for p in store.pairs(str(SIG), reviewed_only=True)] == ["a:1:1", "a:1:2"]
+    assert [p.id for p in store.pairs(str(SIG), drop=frozenset({"byline"}))] == [one, two]
+    assert [p.id for p in store.pairs(str(SIG), reviewed_only=True)] == [one, two]
     with pytest.raises(ConfigError, match="decision 'maybe'"):
         store.add_review("a", 1, 1, str(SIG), "maybe")
 
@@ -226,8 +228,8 @@ def test_import_assigns_positions_and_default_system(store: Store) -> None:
         ("x", 2, 5, "Ba."),
     ]
     assert [(p.id, p.target, p.reviewed) for p in store.pairs("import:mem.tmx")] == [
-        ("mem:1:1", "One.", False),
-        ("mem:1:2", "Two.", True),
+        (segment_uid("mem", "Một."), "One.", False),
+        (segment_uid("mem", "Hai."), "Two.", True),
     ]
     assert [(p.target, p.score) for p in store.pairs("sys:a")] == [("Three.", -1.0)]
 
@@ -309,4 +311,7 @@ def test_import_same_position_twice_is_one_segment_with_two_systems(store: Store
     ]
     assert store.systems() == ["s:b", "s:c", "s:a"]
     assert store.translations("s:a") == [("d:1:1", "s:a", "Uno.")]
-    assert [(p.id, p.reviewed) for p in store.pairs("s:b")] == [("d:1:1", True), ("d:1:3", False)]
+    assert [(p.para, p.sent, p.reviewed) for p in store.pairs("s:b")] == [
+        (1, 1, True),
+        (1, 3, False),
+    ]

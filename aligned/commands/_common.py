@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from corpus.clean import CleanOptions
 from corpus.errors import ConfigError
 from corpus.flags import drop_help as flag_names_help
 from corpus.model import RawDocument
-from corpus.pipeline import PipelineOptions
-from corpus.readers import ReadFailure, read_sources
+from corpus.pipeline import PipelineOptions, parse_flag_list
+from corpus.readers import ReadFailure, Skipped, read_sources
 from translate.defaults import DEFAULT_BACKEND, DEFAULT_BEAM, DEFAULT_DEVICE, DEFAULT_MODEL
 from translate.registry import (
     BACKENDS,
@@ -29,6 +30,11 @@ def add_input_options(
     drop_default: str = "none",
     drop_help: str = "default: keep all, flagged",
 ) -> None:
+    """The input, cleaning and segmentation options of ``segment`` and ``run``.
+
+    ``drop_default`` is the ``--drop`` default with ``--segment sentences``; with
+    ``--segment lines`` it is always ``none`` (see :func:`drop_flags`).
+    """
     g = p.add_argument_group("input")
     g.add_argument(
         "sources",
@@ -55,6 +61,21 @@ def add_input_options(
         default="line",
         help="'line': every non-blank line is a paragraph (scraped news; default); "
         "'blank': paragraphs are separated by blank lines (hard-wrapped text)",
+    )
+    g.add_argument(
+        "--segment",
+        choices=["sentences", "lines"],
+        default="sentences",
+        help="'sentences': split paragraphs into sentences (default); 'lines': every non-empty "
+        "line is exactly one segment, never split, and --drop defaults to 'none' so no line is "
+        "left out (test sets such as FLORES, one sentence per line)",
+    )
+    g.add_argument(
+        "--doc-id",
+        metavar="NAME",
+        help="the document id of stdin ('-'); default: 'stdin-' + 12 hex digits of a hash of "
+        "its bytes, so the same input is the same document and different inputs are different "
+        "documents",
     )
     c = p.add_argument_group("cleaning (every step is on by default)")
     c.add_argument("--no-nfc", action="store_true", help="do not apply Unicode NFC")
@@ -86,10 +107,11 @@ def add_input_options(
     p.add_argument(
         "--drop",
         metavar="FLAGS",
-        default=drop_default,
+        default=None,
         help="comma-separated noise flags whose segments are left out (e.g. "
-        f"'widget,dateline'); {drop_help}. {flag_names_help()}",
+        f"'widget,dateline'); {drop_help}; with --segment lines: 'none'. {flag_names_help()}",
     )
+    p.set_defaults(drop_default=drop_default)
     p.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress on stderr")
 
 
@@ -102,12 +124,26 @@ def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
         tone_style=args.tone_style,
         missing_space=not args.no_missing_space,
     )
-    return PipelineOptions(clean=clean, paragraphs=args.paragraphs)
+    return PipelineOptions(clean=clean, paragraphs=args.paragraphs, segment=args.segment)
+
+
+def drop_flags(args: argparse.Namespace) -> frozenset[str]:
+    """The ``--drop`` flags: as given, else ``none`` with ``--segment lines`` (a test set's
+    lines are never left out), else the command's default."""
+    if args.drop is not None:
+        return parse_flag_list(args.drop)
+    return parse_flag_list("none" if args.segment == "lines" else args.drop_default)
 
 
 def warn(message: str, *, quiet: bool, stream: TextIO | None = None) -> None:
     if not quiet:
         print(f"songngu: warning: {message}", file=stream or sys.stderr)
+
+
+def note(message: str, *, quiet: bool, stream: TextIO | None = None) -> None:
+    """An information line (``songngu: note: ...``) on stderr, unless ``--quiet``."""
+    if not quiet:
+        print(f"songngu: note: {message}", file=stream or sys.stderr)
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -175,12 +211,30 @@ def check_model_options(args: argparse.Namespace) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
 
 
-def read_documents(args: argparse.Namespace) -> tuple[list[RawDocument], int]:
-    """Read every source; report unreadable ones on stderr and go on (caller exits 65)."""
+def read_documents(
+    args: argparse.Namespace, *, exclude: Iterable[str] = ()
+) -> tuple[list[RawDocument], int]:
+    """Read every source; report unreadable ones on stderr and go on (caller exits 65).
+
+    Paths in ``exclude`` (the command's own outputs) are never read; each one met is named in
+    a note line.
+    """
     fmt = None if args.input_format == "auto" else args.input_format
     raws: list[RawDocument] = []
     failures = 0
-    for item in read_sources(args.sources, encoding=args.encoding, stdin=sys.stdin.buffer, fmt=fmt):
+
+    def skipped(item: Skipped) -> None:
+        note(item.message, quiet=args.quiet)
+
+    for item in read_sources(
+        args.sources,
+        encoding=args.encoding,
+        stdin=sys.stdin.buffer,
+        fmt=fmt,
+        doc_id=args.doc_id,
+        exclude=exclude,
+        on_skip=skipped,
+    ):
         if isinstance(item, ReadFailure):
             failures += 1
             print(f"songngu: error: {item.error}", file=sys.stderr)

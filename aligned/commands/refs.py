@@ -13,9 +13,12 @@ HELP = "attach English reference translations (line-aligned or whole documents) 
 DESCRIPTION = """\
 Attach English references to the segments of a store (OUT/corpus.sqlite).
 
---mode lines (default): one reference line per segment, in the store's (doc, para, sent)
-order over all documents (documents sorted by id), or of one document with --doc ID. Several
-REF files are read one after the other. The line count must equal the segment count.
+--mode lines (default): one reference line per segment, in input order: documents in the
+order they were given to `songngu run` (arguments in order, a directory in sorted path order),
+then their segments in order; or of one document with --doc ID. Several REF files are read one
+after the other. The line count must equal the segment count. The summary shows the first
+three pairs, so a misalignment is visible at once. For a test set (one sentence per line),
+run it with `songngu run --segment lines` so every line is exactly one segment.
 
 --mode documents: one English document per source document, named after it (file stem =
 document id), or a single file with --doc ID. Every non-blank line is a paragraph; it is split
@@ -109,6 +112,13 @@ def run(args: argparse.Namespace) -> int:
                 f"songngu: reference {res.name!r}: {res.segments} segments ({res.method}; {kinds})",
                 file=sys.stderr,
             )
+            for k, (src, ref) in enumerate(res.first, start=1):
+                print(f"  {k}  {_short(src)}  ⇄  {_short(ref)}", file=sys.stderr)
             for text in res.unaligned:
                 print(f"songngu: warning: no source segment for: {text[:120]}", file=sys.stderr)
     return EXIT_OK
+
+
+def _short(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters (with an ellipsis) for a one-line summary."""
+    return text if len(text) <= width else text[: width - 1] + "…"

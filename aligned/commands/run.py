@@ -9,8 +9,10 @@ from aligned.commands._common import (
     add_input_options,
     add_model_options,
     check_model_options,
+    drop_flags,
     load_translator_from_args,
     model_options,
+    note,
     pipeline_options,
     read_documents,
     warn,
@@ -19,7 +21,7 @@ from aligned.distributed import ENGINES, ModelSpec, chunk_translator
 from aligned.formats import FORMATS, run_formats
 from aligned.runner import DEFAULT_COMMIT_EVERY, REPORT_NAME, STORE_NAME, RunResult, run_corpus
 from corpus.errors import EXIT_DATA, EXIT_OK, DataError
-from corpus.pipeline import parse_flag_list, process_documents
+from corpus.pipeline import process_documents
 from translate.types import Translator
 
 HELP = "read, clean, segment, translate and export: the whole job, resumable"
@@ -47,6 +49,13 @@ Run it again into the same OUT/ to resume after an interruption or to add docume
 what is missing is translated, and the exports are rewritten from the store. Segments flagged
 with a --drop flag (default: the site-furniture flags) stay in the store, flagged, but are not
 translated or exported. If the model is unavailable the segments are still stored (exit 69).
+
+Documents keep their ids (the path under the argument it was found under, the JSONL id, or
+--doc-id for stdin) and, while their text is the same, every sentence keeps its id, its
+translations, references and review decisions: when a document changed, only new or changed
+sentences are new segments, and the summary names each changed document with the sentences
+kept / added / removed. Human work on removed sentences is kept in history (`songngu history`).
+OUT/ itself is never read as input (`songngu run . -o out/` skips out/ with a note).
 """
 
 EPILOG = """\
@@ -110,13 +119,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    drop = parse_flag_list(args.drop)
+    drop = drop_flags(args)
     check_model_options(args)
     via = chunk_translator(
         args.engine, ModelSpec(**model_options(args)), address=args.address, actors=args.actors
     )
     options = pipeline_options(args)
-    raws, failures = read_documents(args)
+    # Never read what the run writes (OUT/ holds the store, the exports and the report).
+    raws, failures = read_documents(args, exclude=[args.output])
     if not raws:
         raise DataError(
             f"no document could be read from {' '.join(args.sources)}; nothing to run "
@@ -138,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)
+    for line in history_notes(result):
+        note(line, quiet=args.quiet)
     if result.stripped_chars:
         warn(
             f"{result.stripped_chars} characters XML forbids were removed from corpus.tmx "
@@ -154,6 +166,7 @@ def summary(r: RunResult, *, failures: int = 0) -> str:
         f"songngu: run finished in {r.seconds:.1f} s: {r.store.parent}/",
         f"  documents   {r.documents} in the store ({r.added} new, {r.changed} changed, "
         f"{r.unchanged} unchanged)" + (f"; {failures} inputs failed" if failures else ""),
+        *changed_lines(r),
         f"  segments    {r.segments}, {r.flagged} flagged ({flags})",
         f"  left out    {r.left_out} segments with a --drop flag (stored, not translated)",
         f"  translated  {r.translated} now, {r.cached} skipped (already in the store)",
@@ -165,3 +178,38 @@ def summary(r: RunResult, *, failures: int = 0) -> str:
     )
     lines.append(f"  checks      {checks or 'no segment flagged'} (details: songngu check --list)")
     return "\n".join(lines)
+
+
+MAX_CHANGED_LINES = 20  # changed documents named one per line; the rest are counted
+
+
+def changed_lines(r: RunResult) -> list[str]:
+    """One summary line per changed document: its sentences kept, added and removed."""
+    lines = [
+        f"  changed     {c.doc}: {c.kept} kept, {c.added} added, {c.removed} removed"
+        for c in r.changes[:MAX_CHANGED_LINES]
+    ]
+    if len(r.changes) > MAX_CHANGED_LINES:
+        lines.append(f"  changed     ... and {len(r.changes) - MAX_CHANGED_LINES} more documents")
+    return lines
+
+
+def history_notes(r: RunResult) -> list[str]:
+    """Notes on human work whose sentences are gone (kept in history, never deleted)."""
+    where = f"songngu history {r.store}"
+    notes = []
+    for c in r.changes:
+        if c.orphaned_reviews:
+            n = c.orphaned_reviews
+            notes.append(
+                f"{n} reviewed {'sentence is' if n == 1 else 'sentences are'} no longer in doc "
+                f"{c.doc}; {'its' if n == 1 else 'their'} decisions are kept in history ({where})"
+            )
+        if c.orphaned_refs:
+            n = c.orphaned_refs
+            notes.append(
+                f"{n} {'sentence' if n == 1 else 'sentences'} with references "
+                f"{'is' if n == 1 else 'are'} no longer in doc {c.doc}; "
+                f"{'its' if n == 1 else 'their'} references are kept in history ({where})"
+            )
+    return notes

@@ -7,10 +7,15 @@ import json
 import sys
 from collections import Counter
 
-from aligned.commands._common import add_input_options, pipeline_options, read_documents
+from aligned.commands._common import (
+    add_input_options,
+    drop_flags,
+    pipeline_options,
+    read_documents,
+)
 from aligned.output import open_output
 from corpus.errors import EXIT_DATA, EXIT_OK
-from corpus.pipeline import keep_segments, parse_flag_list, process_documents
+from corpus.pipeline import keep_segments, process_documents
 
 HELP = "clean and sentence-segment Vietnamese documents"
 
@@ -22,6 +27,9 @@ Text output has one sentence per line. JSONL output has one record per segment:
   text, so doc_text[start:end] is where the segment came from), text, flags.
 Noise (headings, datelines, captions, widgets, ...) is flagged, never silently dropped;
 --drop leaves flagged segments out.
+
+--segment lines: every non-empty line is exactly one segment (one-sentence-per-line input such
+as a test set); nothing is split and, unless --drop says otherwise, nothing is left out.
 """
 
 
@@ -49,9 +57,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    drop = parse_flag_list(args.drop)
+    drop = drop_flags(args)
     options = pipeline_options(args)
-    raws, failures = read_documents(args)
+    # Never read the file being written (`segment . -o sentences.txt` run twice).
+    raws, failures = read_documents(args, exclude=[] if args.output == "-" else [args.output])
     docs = process_documents(raws, options)
     written = 0
     flagged: Counter[str] = Counter()

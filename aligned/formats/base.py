@@ -37,6 +37,7 @@ ALL_FIELDS: frozenset[str] = frozenset(
         "score",
         "reviewed",
         "extra",
+        "uid",
     }
 )
 

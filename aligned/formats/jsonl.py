@@ -1,6 +1,8 @@
 """JSONL: one JSON object per line holding every field of a pair.
 
-Keys, always all of them and in this order: ``id`` (``doc:para:sent``, informative), ``doc``,
+Keys, always all of them and in this order: ``id`` (the store's stable segment uid
+``doc#hex``, read back as ``AlignedPair.uid``; ``doc:para:sent`` for a pair without one,
+informative), ``doc``,
 ``para``, ``sent``, ``start``, ``end`` (int or null), ``vi``, ``en``, ``flags`` (list of names),
 ``signature``, ``score`` (number or null), ``reviewed`` (bool), ``extra`` (string→string
 object). Text is written as UTF-8, not ``\\u`` escapes (``ensure_ascii=False``). JSON has no
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, ClassVar, TextIO
 
 from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range, read_lines
-from aligned.pairs import AlignedPair
+from aligned.pairs import AlignedPair, uid_of
 from corpus.errors import DataError
 
 # A "\ud800" escape decodes to a lone surrogate: no character, and no UTF-8 store or file
@@ -147,4 +149,5 @@ def _pair(obj: Any, name: str, lineno: int) -> AlignedPair:
         score=score,
         reviewed=get("reviewed", (bool,), False),
         extra=extra,
+        uid=uid_of(obj["id"]) if isinstance(obj.get("id"), str) else "",
     )

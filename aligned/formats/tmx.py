@@ -1,7 +1,8 @@
 """TMX 1.4b: the translation-memory exchange format CAT tools (OmegaT, Trados, memoQ) read.
 
-Written files validate against the TMX 1.4b DTD. One ``<tu tuid="doc:para:sent">`` per pair
-holds ``<prop>`` elements for what is not text, then ``<tuv xml:lang="vi">`` and
+Written files validate against the TMX 1.4b DTD. One ``<tu tuid="ID">`` per pair, ID the
+pair's id (the store's stable segment uid ``doc#hex``, or ``doc:para:sent`` for a pair without
+one), holds ``<prop>`` elements for what is not text, then ``<tuv xml:lang="vi">`` and
 ``<tuv xml:lang="en">`` with the ``<seg>`` text. Prop types (``x-`` = user-defined, as TMX
 asks): ``x-doc``, ``x-para``, ``x-sent``, ``x-start``, ``x-end`` (when known), one ``x-flag``
 per flag, ``x-signature`` (when known), ``x-score`` (when known), ``x-reviewed``
@@ -24,7 +25,9 @@ the header's ``srclang``); the English side is another ``tuv``, preferring ``en`
 a ``tu`` without it gets an empty target. Inline codes in a ``<seg>`` (``<bpt>``, ``<ept>``,
 ``<ph>``, ``<it>``, ``<ut>``, with their ``<sub>``) carry native formatting codes, not text: their
 content is left out and the text around them kept; ``<hi>`` text is kept. Props of unknown type
-go to ``AlignedPair.extra``.
+go to ``AlignedPair.extra``. A ``tuid`` of the uid form comes back as ``AlignedPair.uid``;
+positions come from the ``x-para``/``x-sent`` props, or, in files without them (older songngu
+exports wrote ``tuid="doc:para:sent"``), from a ``tuid`` of that form.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from lxml import etree
 
 from aligned import __version__
 from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range, parse_position
-from aligned.pairs import AlignedPair
+from aligned.pairs import AlignedPair, uid_of
 from corpus.errors import DataError
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -154,7 +157,8 @@ class TMXFormat(Format):
                             if len(templates) >= 256:  # many extra-key layouts: stay bounded
                                 templates.clear()
                             t = templates[layout] = _Template(layout)
-                        t.tu.set("tuid", f"{doc}:{p.para}:{p.sent}")  # = p.id, cleaned
+                        # p.id's characters are p.doc's, already counted by clean(p.doc)
+                        t.tu.set("tuid", _FORBIDDEN.sub("", p.id))
                         for el, (_, value) in zip(t.props, props, strict=True):
                             el.text = value
                         t.vi.text = clean(p.source)
@@ -336,7 +340,12 @@ def _tu(tu: Any, srclang: str, name: str) -> AlignedPair:
             sent = check_range(m.group(3), "the sent of tuid", where)
             fields.update(doc=m.group(1), para=para, sent=sent)
     return AlignedPair(
-        source=tuvs[src][1], target=target, flags=tuple(flags), extra=extra, **fields
+        source=tuvs[src][1],
+        target=target,
+        flags=tuple(flags),
+        extra=extra,
+        uid=uid_of(tu.get("tuid", "")),
+        **fields,
     )
 
 

@@ -3,9 +3,10 @@ r"""TSV: one pair per line, tab-separated columns, a header row naming them.
 The header row comes first: ``vi`` and ``en`` (required) and any of ``id doc para sent start end
 flags signature score reviewed``, in any order; the reader follows the header, so a file with
 just ``vi<TAB>en`` is fine. The writer puts out every column by default
-(``TSVFormat(columns=...)`` picks fewer); ``id`` is ``doc:para:sent``, read only when the
-``doc``/``para``/``sent`` columns are missing. Unknown header names are kept, per pair, in
-``AlignedPair.extra``.
+(``TSVFormat(columns=...)`` picks fewer); ``id`` is the pair's id: the store's stable
+segment uid (``doc#hex``; read back as ``AlignedPair.uid``), or ``doc:para:sent`` for a pair
+without one (read as the position only when the ``doc``/``para``/``sent`` columns are
+missing). Unknown header names are kept, per pair, in ``AlignedPair.extra``.
 
 Escaping (every text cell, both directions): a backslash is written ``\\``, a tab ``\t``, a line
 feed ``\n`` and a carriage return ``\r`` (backslash + letter), so a row is always one line with
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, ClassVar, TextIO
 
 from aligned.formats.base import Format, WriteStats, check_range, parse_position, read_lines
-from aligned.pairs import AlignedPair
+from aligned.pairs import AlignedPair, uid_of
 from corpus.errors import ConfigError, DataError
 
 COLUMNS: tuple[str, ...] = (
@@ -109,7 +110,7 @@ class TSVFormat(Format):
     run_file: ClassVar[str | None] = "corpus.tsv"
     holds: ClassVar[frozenset[str]] = frozenset(
         {"source", "target", "doc", "para", "sent", "start", "end", "flags", "signature"}
-        | {"score", "reviewed"}
+        | {"score", "reviewed", "uid"}
     )
 
     def __init__(self, columns: Sequence[str] = COLUMNS) -> None:
@@ -228,4 +229,5 @@ def _pair(row: dict[str, str], name: str, lineno: int) -> AlignedPair:
         score=score,
         reviewed=reviewed in ("1", "true", "yes"),
         extra=extra,
+        uid=uid_of(unescape(row.get("id", ""))),
     )

@@ -24,7 +24,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from aligned.store.core import StoreCore, sqlite_errors, store_error
-from aligned.store.documents import AddResult, Documents, ImportedSegment, SegmentText
+from aligned.store.documents import (
+    AddResult,
+    DocumentChange,
+    Documents,
+    HistoryEntry,
+    ImportedSegment,
+    SegmentText,
+)
 from aligned.store.refs import ReferenceRow, References
 from aligned.store.reviews import ReviewDecision, Reviews
 from aligned.store.schema import APPLICATION, MIGRATIONS, SCHEMA_VERSION
@@ -62,6 +69,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "AddResult",
     "CheckFlag",
+    "DocumentChange",
+    "HistoryEntry",
     "ImportedSegment",
     "ImportedTranslation",
     "MetricRow",

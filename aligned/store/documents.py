@@ -1,40 +1,104 @@
-"""Tables ``documents`` and ``segments``: adding, replacing and reading documents.
+"""Tables ``documents`` and ``segments`` (and ``history``): adding, updating, reading documents.
 
 Re-adding a document: the same text and the same segments is a no-op. If the text or its
-segmentation changed, the document's segments are replaced and their translations dropped,
-except that a translation whose source text still occurs in the new segments is re-attached to
-them (so editing one paragraph re-translates only that paragraph).
+segmentation changed, old and new segments are matched by their text (``difflib``'s
+``SequenceMatcher`` over the two sequences of sentence texts, then any sentence that merely
+moved): a matched segment keeps its row, so its ``id``, its exported ``uid`` and everything
+attached to it (translations, references, review decisions, scores) stay; only its position,
+offsets and flags are updated. Unmatched old segments are deleted, but the human work on them
+(review decisions, references, A/B judgements) is first copied into ``history`` (reason
+``segment-removed``), never silently lost. Unmatched new segments are new rows with fresh uids;
+a translation of a deleted segment whose text occurs among them is re-attached, and the
+translation memory fills the rest when their text was translated anywhere before.
+
+Documents are listed in input order: ``documents.ord`` is given when a document is first
+stored (a store-wide counter) and never changes; listings sort by (ord, para, sent).
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from aligned.faults import crash_point
-from aligned.store.core import StoreCore, flags_str, flags_tuple, sha256
+from aligned.pairs import UID_RE
+from aligned.store.core import StoreCore, flags_str, flags_tuple, now, sha256
 from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError
 from corpus.model import Document, Segment
 
+#: ``history.reason`` of human work whose segment was removed when its document changed.
+REASON_REMOVED = "segment-removed"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentChange:
+    """How a changed document's segments were matched: segments kept (same row, same uid),
+    added and removed; of the removed, how many had review decisions or references (moved to
+    ``history``)."""
+
+    doc: str
+    kept: int
+    added: int
+    removed: int
+    orphaned_reviews: int = 0  # removed segments that had review decisions
+    orphaned_refs: int = 0  # removed segments that had references
+
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
-    """What ``add_documents`` did with each document, by id."""
+    """What ``add_documents`` did with each document, by id; ``changes`` has the counts of
+    each changed document, in the order of ``changed``."""
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
+    changes: tuple[DocumentChange, ...] = ()
+
+    @property
+    def orphaned(self) -> tuple[DocumentChange, ...]:
+        """The changed documents that lost segments carrying human work."""
+        return tuple(c for c in self.changes if c.orphaned_reviews or c.orphaned_refs)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One item of human work kept in ``history``: the document and uid of the segment it was
+    on, the segment's source text, its kind (``review``, ``ref``, ``judgement``), the row as
+    it was (``payload``), why it moved there and when."""
+
+    doc: str
+    uid: str
+    source: str
+    kind: str
+    payload: dict[str, object]
+    reason: str
+    at: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "doc": self.doc,
+            "uid": self.uid,
+            "source": self.source,
+            "kind": self.kind,
+            "reason": self.reason,
+            "at": self.at,
+            "payload": self.payload,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class SegmentText:
-    """A segment's row id, document and text (what reference alignment works on)."""
+    """A segment's row id, document, text and exported uid (what reference alignment works
+    on)."""
 
     id: int
     doc: str
     text: str
+    uid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +111,31 @@ class ImportedSegment:
     end: int | None
     text: str
     flags: tuple[str, ...] = ()
+    uid: str = ""  # the exported id it had (``doc#hex``); kept when free, else a fresh one
+
+
+def match_segments(old: Sequence[str], new: Sequence[str]) -> dict[int, int]:
+    """Which old segment each new segment continues: ``{new index: old index}``.
+
+    First the longest common runs of equal texts, in order (``SequenceMatcher`` without its
+    "popular element" heuristic, which would leave frequent sentences unmatched); then a
+    sentence that moved (its text unmatched on both sides) is matched to its first unmatched
+    occurrence among the old ones, so it keeps its identity too.
+    """
+    match: dict[int, int] = {}
+    blocks = SequenceMatcher(None, list(old), list(new), autojunk=False).get_matching_blocks()
+    for a, b, size in blocks:
+        for k in range(size):
+            match[b + k] = a + k
+    used = set(match.values())
+    left: dict[str, deque[int]] = defaultdict(deque)
+    for i, text in enumerate(old):
+        if i not in used:
+            left[text].append(i)
+    for j, text in enumerate(new):
+        if j not in match and left.get(text):
+            match[j] = left[text].popleft()
+    return match
 
 
 class Documents(StoreCore):
@@ -59,6 +148,7 @@ class Documents(StoreCore):
         added: list[str] = []
         changed: list[str] = []
         unchanged: list[str] = []
+        changes: list[DocumentChange] = []
         with self.transaction():
             for doc in docs:
                 digest = sha256(doc.text)
@@ -71,10 +161,10 @@ class Documents(StoreCore):
                 elif row[0] == digest and self.segments(doc.id) == list(doc.segments):
                     unchanged.append(doc.id)
                 else:
-                    self._replace_document(doc, digest)
+                    changes.append(self._update_document(doc, digest))
                     changed.append(doc.id)
                 crash_point("store.document")
-        return AddResult(tuple(added), tuple(changed), tuple(unchanged))
+        return AddResult(tuple(added), tuple(changed), tuple(unchanged), tuple(changes))
 
     def add_imported_document(
         self, doc_id: str, source: str, segments: Sequence[ImportedSegment]
@@ -83,6 +173,8 @@ class Documents(StoreCore):
 
         Returns the new segments' row ids, in the order given. The caller
         (:mod:`aligned.importing`) has checked that the id is new and the positions unique.
+        A segment's ``uid`` (from our own export) is kept when it has the form ``doc#hex`` of
+        this document and no other segment has it; otherwise the segment gets a fresh one.
         """
         with self.transaction():
             self.db.execute(
@@ -91,7 +183,7 @@ class Documents(StoreCore):
                 (doc_id, source, sha256(""), self._next_ord()),
             )
             ids = []
-            uids = self._new_uids(doc_id, [s.text for s in segments])
+            uids = self._imported_uids(doc_id, segments)
             for s, uid in zip(segments, uids, strict=True):
                 cur = self.db.execute(
                     "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
@@ -110,9 +202,12 @@ class Documents(StoreCore):
             self.db.execute("SELECT value FROM meta WHERE key = 'doc_counter'").fetchone()[0]
         )
 
-    def _new_uids(self, doc: str, texts: Sequence[str]) -> list[str]:
-        """Fresh uids for new segments of ``doc`` (unused by its live segments and history)."""
-        used = {
+    def _new_uids(
+        self, doc: str, texts: Sequence[str], *, reserved: set[str] | frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Fresh uids for new segments of ``doc`` (unused by its live segments, its history
+        and ``reserved``)."""
+        used = set(reserved) | {
             str(r[0])
             for r in self.db.execute(
                 "SELECT uid FROM segments WHERE doc = ? "
@@ -128,6 +223,26 @@ class Documents(StoreCore):
             used.add(uid)
             uids.append(uid)
         return uids
+
+    def _imported_uids(self, doc: str, segments: Sequence[ImportedSegment]) -> list[str]:
+        """The uids imported segments carry where usable, fresh ones for the others."""
+        kept: list[str | None] = []
+        seen: set[str] = set()
+        for s in segments:
+            m = UID_RE.match(s.uid)
+            usable = (
+                m is not None
+                and m.group(1) == doc
+                and s.uid not in seen
+                and self.db.execute("SELECT 1 FROM segments WHERE uid = ?", (s.uid,)).fetchone()
+                is None
+            )
+            kept.append(s.uid if usable else None)
+            if usable:
+                seen.add(s.uid)
+        texts = [s.text for s, u in zip(segments, kept, strict=True) if u is None]
+        fresh = iter(self._new_uids(doc, texts, reserved=seen))
+        return [u if u is not None else next(fresh) for u in kept]
 
     def _insert_document(self, doc: Document, digest: str) -> None:
         self.db.execute(
@@ -158,14 +273,34 @@ class Documents(StoreCore):
             ],
         )
 
-    def _replace_document(self, doc: Document, digest: str) -> None:
+    def _update_document(self, doc: Document, digest: str) -> DocumentChange:
+        """Update a changed document in place (rules: module docstring)."""
         old = self.db.execute(
-            "SELECT t.signature, t.source, t.text, t.score, t.src_tokens, t.tgt_tokens, t.split, "
-            "t.parts, t.notes, t.created FROM translations t JOIN segments s "
-            "ON s.id = t.segment WHERE s.doc = ? AND t.source = s.text",
-            (doc.id,),
+            "SELECT id, uid, text FROM segments WHERE doc = ? ORDER BY para, sent", (doc.id,)
         ).fetchall()
-        self.db.execute("DELETE FROM segments WHERE doc = ?", (doc.id,))
+        new = doc.segments
+        match = match_segments([str(r[2]) for r in old], [s.text for s in new])
+        kept_old = set(match.values())
+        removed = [
+            (int(r[0]), str(r[1]), str(r[2])) for i, r in enumerate(old) if i not in kept_old
+        ]
+        orphaned_reviews, orphaned_refs = self._keep_human_work(doc.id, removed)
+        # Translations of removed segments, re-attached below to new segments of the same text.
+        removed_ids = [r[0] for r in removed]
+        moved = self._translations_of(removed_ids)
+        self.db.executemany("DELETE FROM segments WHERE id = ?", [(i,) for i in removed_ids])
+        # Kept rows first out of the way of UNIQUE(doc, para, sent), then to their new places.
+        kept = [(j, int(old[i][0])) for j, i in sorted(match.items())]
+        self.db.executemany(
+            "UPDATE segments SET para = -id, sent = 0 WHERE id = ?", [(row,) for _, row in kept]
+        )
+        self.db.executemany(
+            "UPDATE segments SET para = ?, sent = ?, start = ?, end = ?, flags = ? WHERE id = ?",
+            [
+                (new[j].para, new[j].sent, new[j].start, new[j].end, flags_str(new[j].flags), row)
+                for j, row in kept
+            ],
+        )
         self.db.execute(
             "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ? "
             "WHERE id = ?",
@@ -178,39 +313,121 @@ class Documents(StoreCore):
                 doc.id,
             ),
         )
-        self._insert_segments(doc.segments)
-        self.db.executemany(
-            "INSERT OR IGNORE INTO translations (segment, signature, source, text, score, "
-            "src_tokens, tgt_tokens, split, parts, notes, created) "
-            "SELECT s.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM segments s "
-            "WHERE s.doc = ? AND s.text = ?",
-            [(*row, doc.id, row[1]) for row in old],
+        fresh = [s for j, s in enumerate(new) if j not in match]
+        self._insert_segments(fresh)
+        if moved and fresh:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO translations (segment, signature, source, text, score, "
+                "src_tokens, tgt_tokens, split, parts, notes, created, lang, extra) "
+                "SELECT s.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM segments s "
+                "WHERE s.doc = ? AND s.text = ?",
+                [(*row, doc.id, row[1]) for row in moved],
+            )
+        return DocumentChange(
+            doc.id, len(kept), len(fresh), len(removed), orphaned_reviews, orphaned_refs
         )
+
+    def _translations_of(self, segment_ids: Sequence[int]) -> list[tuple[object, ...]]:
+        """Translation rows (without segment) of ``segment_ids`` made from their own text."""
+        rows: list[tuple[object, ...]] = []
+        for seg in segment_ids:
+            rows += self.db.execute(
+                "SELECT t.signature, t.source, t.text, t.score, t.src_tokens, t.tgt_tokens, "
+                "t.split, t.parts, t.notes, t.created, t.lang, t.extra FROM translations t "
+                "JOIN segments s ON s.id = t.segment WHERE t.segment = ? AND t.source = s.text",
+                (seg,),
+            ).fetchall()
+        return rows
+
+    def _keep_human_work(
+        self, doc: str, removed: Sequence[tuple[int, str, str]]
+    ) -> tuple[int, int]:
+        """Copy the reviews, references and judgements of segments about to be deleted into
+        ``history``; return (segments with reviews, segments with references)."""
+        at = now()
+        reviewed = with_refs = 0
+        for seg, uid, text in removed:
+            kinds = (
+                ("review", "SELECT * FROM reviews WHERE segment = ? ORDER BY id"),
+                ("ref", "SELECT * FROM refs WHERE segment = ? ORDER BY id"),
+                ("judgement", "SELECT * FROM judgements WHERE segment = ? ORDER BY id"),
+            )
+            for kind, sql in kinds:
+                cur = self.db.execute(sql, (seg,))
+                names = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+                if not rows:
+                    continue
+                reviewed += kind == "review"
+                with_refs += kind == "ref"
+                self.db.executemany(
+                    "INSERT INTO history (doc, uid, source, kind, payload, reason, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            doc,
+                            uid,
+                            text,
+                            kind,
+                            json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False),
+                            REASON_REMOVED,
+                            at,
+                        )
+                        for row in rows
+                    ],
+                )
+        return reviewed, with_refs
 
     # -- reading ----------------------------------------------------------------------------
 
     def segments(self, doc: str | None = None) -> list[Segment]:
-        """Segments in (doc, para, sent) order, of one document or all."""
-        sql = "SELECT doc, para, sent, start, end, text, flags FROM segments"
+        """Segments in input order (document order, para, sent), of one document or all."""
+        sql = (
+            "SELECT s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags FROM segments s "
+            "JOIN documents d ON d.id = s.doc"
+        )
         params: tuple[str, ...] = ()
         if doc is not None:
-            sql += " WHERE doc = ?"
+            sql += " WHERE s.doc = ?"
             params = (doc,)
-        rows = self.db.execute(sql + " ORDER BY doc, para, sent", params)
+        rows = self.db.execute(sql + " ORDER BY d.ord, s.doc, s.para, s.sent", params)
         return [
             Segment(d, p, s, start, end, text, flags_tuple(flags))
             for d, p, s, start, end, text, flags in rows
         ]
 
     def segment_texts(self, doc: str | None = None) -> list[SegmentText]:
-        """(row id, doc, text) of the segments in (doc, para, sent) order, all or of one doc."""
-        sql = "SELECT id, doc, text FROM segments"
+        """(row id, doc, text, uid) of the segments in input order (document order, para,
+        sent), all or of one document."""
+        sql = "SELECT s.id, s.doc, s.text, s.uid FROM segments s JOIN documents d ON d.id = s.doc"
+        params: tuple[str, ...] = ()
+        if doc is not None:
+            sql += " WHERE s.doc = ?"
+            params = (doc,)
+        rows = self.db.execute(sql + " ORDER BY d.ord, s.doc, s.para, s.sent", params)
+        return [SegmentText(int(a), str(b), str(c), str(u)) for a, b, c, u in rows]
+
+    def segment_uids(self, doc: str | None = None) -> dict[int, str]:
+        """Segment row id → its exported uid (of one document, or all)."""
+        sql = "SELECT id, uid FROM segments"
         params: tuple[str, ...] = ()
         if doc is not None:
             sql += " WHERE doc = ?"
             params = (doc,)
-        rows = self.db.execute(sql + " ORDER BY doc, para, sent", params)
-        return [SegmentText(int(a), str(b), str(c)) for a, b, c in rows]
+        return {int(a): str(b) for a, b in self.db.execute(sql, params)}
+
+    def history(self, doc: str | None = None) -> list[HistoryEntry]:
+        """Human work kept in ``history`` (of one document, or all), oldest first."""
+        sql = "SELECT doc, uid, source, kind, payload, reason, at FROM history"
+        params: tuple[str, ...] = ()
+        if doc is not None:
+            sql += " WHERE doc = ?"
+            params = (doc,)
+        rows = self.db.execute(sql + " ORDER BY id", params)
+        return [
+            HistoryEntry(str(d), str(u), str(src), str(k), json.loads(p), str(r), str(at))
+            for d, u, src, k, p, r, at in rows
+        ]
 
     def segment_id(self, doc: str, para: int, sent: int) -> int:
         """The row id of segment ``doc:para:sent``; ConfigError if the store lacks it."""

@@ -32,10 +32,12 @@ class References(StoreCore):
         return [str(r[0]) for r in rows]
 
     def reference_rows(self, name: str) -> list[ReferenceRow]:
-        """Rows of reference ``name`` in (doc, para, sent) order of their segments."""
+        """Rows of reference ``name`` in input order (document order, para, sent) of their
+        segments."""
         rows = self.db.execute(
             "SELECT r.segment, r.text, r.alignment, r.align_score FROM refs r "
-            "JOIN segments s ON s.id = r.segment WHERE r.name = ? ORDER BY s.doc, s.para, s.sent",
+            "JOIN segments s ON s.id = r.segment JOIN documents d ON d.id = s.doc "
+            "WHERE r.name = ? ORDER BY d.ord, s.doc, s.para, s.sent",
             (name,),
         )
         return [ReferenceRow(int(a), str(b), str(c), d) for a, b, c, d in rows]

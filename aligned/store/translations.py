@@ -113,13 +113,13 @@ class Translations(StoreCore):
     def pending(self, signature: str, drop: frozenset[str]) -> list[PendingText]:
         """Texts that segments not flagged with ``drop`` still need under ``signature``.
 
-        Unique texts in (doc, para, sent) order of their first segment, so a resumed run
-        sends the same batches as an uninterrupted one.
+        Unique texts in input order (document order, para, sent) of their first segment, so
+        a resumed run sends the same batches as an uninterrupted one.
         """
         rows = self.db.execute(
-            "SELECT s.id, s.text, s.flags FROM segments s WHERE NOT EXISTS ("
-            "SELECT 1 FROM translations t WHERE t.segment = s.id AND t.signature = ?) "
-            "ORDER BY s.doc, s.para, s.sent",
+            "SELECT s.id, s.text, s.flags FROM segments s JOIN documents d ON d.id = s.doc "
+            "WHERE NOT EXISTS (SELECT 1 FROM translations t WHERE t.segment = s.id "
+            "AND t.signature = ?) ORDER BY d.ord, s.doc, s.para, s.sent",
             (signature,),
         )
         by_text: dict[str, list[int]] = {}
@@ -201,13 +201,14 @@ class Translations(StoreCore):
         """``(doc:para:sent, signature, text)`` rows in a stable order (for comparisons)."""
         sql = (
             "SELECT s.doc || ':' || s.para || ':' || s.sent, t.signature, t.text "
-            "FROM translations t JOIN segments s ON s.id = t.segment"
+            "FROM translations t JOIN segments s ON s.id = t.segment "
+            "JOIN documents d ON d.id = s.doc"
         )
         params: tuple[str, ...] = ()
         if signature is not None:
             sql += " WHERE t.signature = ?"
             params = (signature,)
-        rows = self.db.execute(sql + " ORDER BY s.doc, s.para, s.sent, t.signature", params)
+        rows = self.db.execute(sql + " ORDER BY d.ord, s.doc, s.para, s.sent, t.signature", params)
         return [(str(a), str(b), str(c)) for a, b, c in rows]
 
     def translation_texts(self, signature: str, doc: str | None = None) -> dict[int, str]:

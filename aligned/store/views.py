@@ -53,13 +53,14 @@ class Views(StoreCore):
         """
         rows = self.db.execute(
             "SELECT s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, t.score, "
+            "s.uid, "
             "(SELECT r.decision || ':' || coalesce(r.text, '') FROM reviews r "
             " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1) "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
-            "ORDER BY s.doc, s.para, s.sent",
+            "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
             (signature,),
         )
-        for doc, para, sent, start, end, source, flags, target, score, review in rows:
+        for doc, para, sent, start, end, source, flags, target, score, uid, review in rows:
             flag_tuple = flags_tuple(flags)
             if drop.intersection(flag_tuple):
                 continue
@@ -78,6 +79,7 @@ class Views(StoreCore):
                 signature=signature,
                 score=score,
                 reviewed=decision in ("accept", "edit"),
+                uid=uid,
             )
 
     def report_segments(
@@ -95,7 +97,7 @@ class Views(StoreCore):
             "LEFT JOIN translations a ON a.segment = s.id AND a.signature = ? "
             "LEFT JOIN translations b ON b.segment = s.id AND b.signature = ? "
             "LEFT JOIN refs r ON r.segment = s.id AND r.name = ? "
-            "ORDER BY s.doc, s.para, s.sent",
+            "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
             (sig_a, sig_a, sig_b, reference or ""),
         )
         out = []
