@@ -53,15 +53,16 @@ class Drop:
 
 def parse_drop(value: str) -> Drop:
     """``--drop``: comma-separated noise flags and check names, ``default`` (the flags
-    ``corpus.flags.DROP_BY_DEFAULT``) and ``none``; ``check:NAME`` names a check explicitly.
+    ``corpus.flags.DROP_BY_DEFAULT``) and ``none`` (adds nothing: ``none`` alone keeps all,
+    ``none,numbers`` drops by that check only); ``check:NAME`` names a check explicitly.
     Unknown names are a ConfigError listing the valid ones."""
     names = [v.strip() for v in value.split(",") if v.strip()]
-    if names == ["none"]:
-        return Drop()
     flags: set[str] = set()
     checks: set[str] = set()
     unknown = []
     for name in names:
+        if name == "none":  # no noise flag ("none,numbers": only the check)
+            continue
         if name == "default":
             flags |= DROP_BY_DEFAULT
         elif name.startswith(CHECK_PREFIX) and name[len(CHECK_PREFIX) :] in CHECKS:
@@ -222,7 +223,8 @@ class Pipeline:
 
     def __init__(self, steps: Sequence[Step], *, checks_without_flags: Sequence[str] = ()) -> None:
         self.steps = tuple(steps)
-        #: Checks asked for that flagged nothing stored (perhaps ``songngu check`` never ran).
+        #: The checks asked for, when no check flag at all is stored for the system (then
+        #: ``songngu check`` has most likely never run on it: a real run flags something).
         self.checks_without_flags = tuple(checks_without_flags)
 
     def filter(
@@ -274,7 +276,8 @@ def build_pipeline(
         if store is None:
             raise ValueError("check filters need the store their flags are kept in")
         positions, found = check_positions(store, signature, options.drop.checks)
-        silent = [n for n in CHECKS if n in options.drop.checks and n not in found]
+        if not found and not store.check_metrics_by_segment(signature):
+            silent = [n for n in CHECKS if n in options.drop.checks]
         c = check_filter(positions)
         steps.append(lambda: c)
     if options.min_chars is not None:

@@ -30,14 +30,11 @@ translation under the chosen system are left out.
 
 
 EPILOG = """\
-example:
+example (the last command writes a training corpus: filtered, deduplicated, split by document):
   songngu run examples/news/ -o out/
   songngu export out/corpus.sqlite --format tsv -o pairs.tsv
-
-a training corpus (filtered, deduplicated, split by document):
-  songngu export out/corpus.sqlite --format jsonl -o corpus.jsonl \\
-      --drop default,numbers,repetition --max-chars 500 --max-ratio 3 --dedup \\
-      --split train=0.98,dev=0.01,test=0.01 --seed 1
+  songngu export out/corpus.sqlite --format jsonl -o corpus.jsonl --drop default,numbers \\
+      --max-chars 500 --max-ratio 3 --dedup --split train=0.98,dev=0.01,test=0.01 --seed 1
 """
 
 
@@ -176,9 +173,8 @@ def run(args: argparse.Namespace) -> int:
         pipeline = build_pipeline(options, store, signature)
         for name in pipeline.checks_without_flags:
             warn(
-                f"no translation of system {signature} has a stored {name!r} flag, so "
-                f"--drop {name} removed nothing; if `songngu check {args.store}` has not run "
-                "for this system, run it first",
+                f"no check flag is stored for system {signature}, so --drop {name} removes "
+                f"nothing; run `songngu check {args.store}` first (`songngu run` does)",
                 quiet=args.quiet,
             )
 
