@@ -6,13 +6,14 @@ holds sentences of training documents overstates quality. Why these rules:
 - **Proportions are by pairs** (what a dev or test set is sized in), counted after the export's
   filters; documents are the unit that moves. Documents are taken in a seeded order (BLAKE2b of
   the seed and the document id, so the same on every machine and Python, whatever
-  ``PYTHONHASHSEED``) and each goes to the split that would be least full, relative to its
-  share, after taking it. A large document therefore does not land in a small split unless that
-  split is still empty at the end (below).
+  ``PYTHONHASHSEED``) and each goes to the split whose distance to its target (share × pairs)
+  shrinks most by taking it (ties: the split least full relative to its target). A document
+  larger than a small split's target therefore goes to a larger split, and each split ends
+  within about one document of its target.
 - **Small corpora:** when the documents left are just enough to give each still-empty split one,
   they go to those splits (in the order given), so every split gets a document when there are
-  at least as many documents as splits; a split left without one is reported (and its file
-  written empty).
+  at least as many documents as splits, even when every document is larger than a split's
+  target; a split left without one is reported (and its file written empty).
 - The assignment depends only on the seed, the document ids and their pair counts; adding a
   document may move others (a hash threshold per document would not, but cannot keep a 1 %
   split non-empty on a small corpus or near its share on a corpus of a few large documents).
@@ -103,6 +104,8 @@ def assign_documents(
     order = sorted(
         (d for d, n in sizes.items() if n > 0), key=lambda d: (document_rank(seed, d), d)
     )
+    total = sum(sizes[d] for d in order)
+    targets = [s.share * total for s in splits]
     counts = [0] * len(splits)
     docs = [0] * len(splits)
     out: dict[str, str] = {}
@@ -112,7 +115,16 @@ def assign_documents(
         if empty and left <= len(empty):
             best = empty[0]
         else:
-            best = min(range(len(splits)), key=lambda i: ((counts[i] + n) / splits[i].share, i))
+            # the split whose distance to its target shrinks most (grows least) by taking this
+            # document; on a tie the least full relative to its target, then the first named
+            best = min(
+                range(len(splits)),
+                key=lambda i: (
+                    abs(targets[i] - counts[i] - n) - abs(targets[i] - counts[i]),
+                    counts[i] / targets[i],
+                    i,
+                ),
+            )
         counts[best] += n
         docs[best] += 1
         out[doc] = splits[best].name

@@ -34,7 +34,7 @@ from corpus.errors import ConfigError
 from corpus.flags import DROP_BY_DEFAULT
 from tests.cli import run_cli
 from tests.fakes import SIG, TableTranslator, make_document
-from tests.shared_data import DATA
+from tests.shared_data import ntrex_system_tsv
 
 LONG_VI = "Câu này dài " + "và dài " * 100 + "lắm."  # 716 characters
 LONG_EN = "This sentence is long " + "and long " * 100 + "indeed."  # 929 characters
@@ -256,17 +256,7 @@ def test_check_filter_needs_the_store() -> None:
 def test_real_corpus_counts(tmp_path: Path) -> None:
     """NTREX-128 dev (1005 sentences, 63 documents) with the real OPUS-MT opus-2020-09-10
     outputs, imported from a TSV; the counts below are the closing note's."""
-    root = DATA / "ntrex128"
-    vi = (root / "dev.vi").read_text("utf-8").splitlines()
-    en = (root / "systems" / "opus-2020-09-10.en").read_text("utf-8").splitlines()
-    docs = (root / "dev.docid").read_text("utf-8").splitlines()
-    seen: Counter[str] = Counter()
-    rows = ["vi\ten\tdoc\tpara\tsent\tsignature"]
-    for v, e, d in zip(vi, en, docs, strict=True):
-        seen[d] += 1
-        rows.append(f"{v}\t{e}\t{d}\t1\t{seen[d]}\topus-2020-09-10")
-    tsv = tmp_path / "ntrex.tsv"
-    tsv.write_text("\n".join(rows) + "\n", "utf-8")
+    tsv = ntrex_system_tsv(tmp_path / "ntrex.tsv")
     store = tmp_path / "ntrex.sqlite"
     assert run_cli(["import", tsv, "-o", store, "-q"])[0] == 0
     with open_store(store, create=False) as s:

@@ -198,7 +198,8 @@ def run(args: argparse.Namespace) -> int:
             for w in written:
                 files = " + ".join(str(f) for f in w.files)
                 print(
-                    f"songngu:   {w.name}: {w.pairs} pairs from {w.documents} documents -> {files}",
+                    f"songngu:   {w.name}: {w.pairs} pairs from {w.documents} "
+                    f"document{'' if w.documents == 1 else 's'} -> {files}",
                     file=sys.stderr,
                 )
     if splits is not None:
