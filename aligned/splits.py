@@ -211,6 +211,9 @@ def write_splits(
                 )
 
     def of_split(name: str) -> Iterator[AlignedPair]:
+        """The pairs of split ``name``; a DataError raised in here, inside the write, leaves
+        that split's file as it was."""
+        n = 0
         for p in pairs():
             got = plan.assignment.get(p.doc)
             if got is None:
@@ -219,18 +222,18 @@ def write_splits(
                     "the store changed during the export; run it again"
                 )
             if got == name:
+                n += 1
                 yield p
+        if n != plan.pairs[name]:
+            raise DataError(
+                f"split {name!r} got {n} pairs but the counting pass found "
+                f"{plan.pairs[name]}: the store changed during the export; run it again"
+            )
 
     written = []
     for split in plan.splits:
         name = split.name
-        mine = of_split(name)
-        stats = write_path(fmt, mine, targets[name], force=force)
-        if stats.pairs != plan.pairs[name]:
-            raise DataError(
-                f"split {name!r} got {stats.pairs} pairs but the counting pass found "
-                f"{plan.pairs[name]}: the store changed during the export; run it again"
-            )
+        stats = write_path(fmt, of_split(name), targets[name], force=force)
         written.append(
             SplitWritten(
                 name,

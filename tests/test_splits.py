@@ -17,9 +17,16 @@ import pytest
 from aligned.formats import get_format, read_path
 from aligned.pairs import AlignedPair
 from aligned.runner import translate_pending
-from aligned.splits import Split, assign_documents, parse_splits, split_path
+from aligned.splits import (
+    Split,
+    assign_documents,
+    parse_splits,
+    plan_splits,
+    split_path,
+    write_splits,
+)
 from aligned.store import open_store
-from corpus.errors import ConfigError
+from corpus.errors import ConfigError, DataError
 from tests.cli import ROOT, run_cli
 from tests.fakes import SIG, FakeTranslator, make_document
 from tests.shared_data import ntrex_system_tsv
@@ -330,3 +337,16 @@ def test_real_corpus_split(tmp_path: Path) -> None:
         docs["train"] & docs["dev"] or docs["train"] & docs["test"] or docs["dev"] & docs["test"]
     )
     assert sum(len(d) for d in docs.values()) == 63
+
+
+def test_a_store_that_changes_between_passes_is_an_error(tmp_path: Path) -> None:
+    pairs = [AlignedPair("a", "A", doc="d1"), AlignedPair("b", "B", doc="d2")]
+    plan = plan_splits(pairs, parse_splits("x=0.5,y=0.5"), 0)
+    assert (plan.pairs, plan.documents) == ({"x": 1, "y": 1}, {"x": 1, "y": 1})
+    jsonl = get_format("jsonl")
+    with pytest.raises(DataError, match="'d3' has pairs now but had none in the counting pass"):
+        write_splits(jsonl, plan, lambda: [*pairs, AlignedPair("c", "C", doc="d3")], tmp_path / "c")
+    with pytest.raises(DataError, match="got 2 pairs but the counting pass found 1"):
+        write_splits(jsonl, plan, lambda: [*pairs, pairs[0], pairs[1]], tmp_path / "c")
+    assert list(tmp_path.iterdir()) == []  # the failed split's temp file is gone, none renamed
+    assert [w.pairs for w in write_splits(jsonl, plan, lambda: pairs, tmp_path / "c")] == [1, 1]
