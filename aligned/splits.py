@@ -184,6 +184,27 @@ class SplitWritten:
     stripped_chars: int
 
 
+def split_targets(
+    fmt: Format, splits: Sequence[Split], output: str | os.PathLike[str], *, force: bool = False
+) -> dict[str, Path]:
+    """Split name → its :func:`split_path`; refuses stdout, and any existing file unless
+    ``force`` (call it before the counting pass to refuse early)."""
+    if str(output) == "-":
+        raise ConfigError(
+            "--split writes one file per split and cannot go to stdout; give a path with -o, "
+            "e.g. -o corpus.jsonl (writes corpus.train.jsonl, corpus.dev.jsonl, ...)"
+        )
+    targets = {s.name: split_path(fmt, output, s.name) for s in splits}
+    for target in targets.values():
+        for f in fmt.files(target):
+            if f.exists() and not force:
+                raise OutputExistsError(
+                    f"output file {str(f)!r} already exists; pass --force to overwrite it "
+                    "or choose another path with -o"
+                )
+    return targets
+
+
 def write_splits(
     fmt: Format,
     plan: SplitPlan,
@@ -196,19 +217,7 @@ def write_splits(
     iterator of the same filtered export the plan counted) per split. Every file is checked
     for ``--force`` before any is written; each is written atomically. DataError if a pass
     does not match the plan (the store changed during the export)."""
-    if str(output) == "-":
-        raise ConfigError(
-            "--split writes one file per split and cannot go to stdout; give a path with -o, "
-            "e.g. -o corpus.jsonl (writes corpus.train.jsonl, corpus.dev.jsonl, ...)"
-        )
-    targets = {s.name: split_path(fmt, output, s.name) for s in plan.splits}
-    for target in targets.values():
-        for f in fmt.files(target):
-            if f.exists() and not force:
-                raise OutputExistsError(
-                    f"output file {str(f)!r} already exists; pass --force to overwrite it "
-                    "or choose another path with -o"
-                )
+    targets = split_targets(fmt, plan.splits, output, force=force)
 
     def of_split(name: str) -> Iterator[AlignedPair]:
         """The pairs of split ``name``; a DataError raised in here, inside the write, leaves

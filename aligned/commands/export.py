@@ -12,7 +12,7 @@ from aligned.filters import FilterOptions, build_pipeline, describe_removed, par
 from aligned.filters import drop_help as checks_drop_help
 from aligned.formats import format_names, formats_help
 from aligned.pairs import AlignedPair
-from aligned.splits import parse_splits, plan_splits, write_splits
+from aligned.splits import parse_splits, plan_splits, split_targets, write_splits
 from aligned.store import open_store, sqlite_errors
 from corpus.errors import EXIT_OK
 from corpus.flags import drop_help
@@ -186,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
             stats = write_path(fmt, filtered(removed), args.output, force=args.force)
             count, stripped = stats.pairs, stats.stripped_chars
         else:
+            split_targets(fmt, splits, args.output, force=args.force)  # refuse before counting
             plan = plan_splits(filtered(removed), splits, args.seed)
             written = write_splits(fmt, plan, filtered, args.output, force=args.force)
             count = sum(w.pairs for w in written)
