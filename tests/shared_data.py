@@ -55,3 +55,20 @@ def gold_noise(seed: str) -> dict[str, str]:
 def gold_labels(seed: str) -> set[str]:
     """The segments the gold marks as speaker labels."""
     return {r["segment"] for r in noise_rows(seed) if r["category"] == "speaker-label"}
+
+
+def ntrex_system_tsv(path: Path, system: str = "opus-2020-09-10") -> Path:
+    """A TSV for ``songngu import`` at ``path``: NTREX-128 dev's 1005 Vietnamese sentences with
+    the real OPUS-MT ``system``'s outputs, each under its document (``dev.docid``, 63 documents,
+    para 1, sent = its number in the document) and signature ``system``."""
+    root = DATA / "ntrex128"
+    vi = (root / "dev.vi").read_text("utf-8").splitlines()
+    en = (root / "systems" / f"{system}.en").read_text("utf-8").splitlines()
+    docs = (root / "dev.docid").read_text("utf-8").splitlines()
+    seen: dict[str, int] = {}
+    rows = ["vi\ten\tdoc\tpara\tsent\tsignature"]
+    for v, e, d in zip(vi, en, docs, strict=True):
+        seen[d] = seen.get(d, 0) + 1
+        rows.append(f"{v}\t{e}\t{d}\t1\t{seen[d]}\t{system}")
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+    return path
