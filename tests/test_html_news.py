@@ -16,7 +16,7 @@ import pytest
 
 from corpus.model import RawDocument
 from corpus.pipeline import process_document
-from corpus.readers import ReadFailure, extract_html, read_sources
+from corpus.readers import extract_html, extract_html_page, read_sources
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Page:
     body: tuple[str, ...]  # the article's paragraphs after the lead, in order
     junk: tuple[str, ...]  # menus, related articles, comments, footers: never body text
     meta: dict[str, str] = field(default_factory=dict)
+    tail: tuple[str, ...] = ()  # the signature line after the body, kept as it is
 
 
 def _nav(items: tuple[str, ...]) -> str:
@@ -115,14 +116,21 @@ gtag('js', new Date());</script>
 </article>
 <div class="footer-content">
 <div class="box-tinlienquanv2">
-<article class="item-news"><h4 class="title-news"><a href="/a1.html">Giá vàng hôm nay tăng mạnh</a></h4>
-<p class="description"><a href="/a1.html">Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng.</a></p></article>
-<article class="item-news"><h4 class="title-news"><a href="/a2.html">Nhiều cửa hàng xăng dầu tạm ngừng bán</a></h4></article>
+<article class="item-news"><h4 class="title-news">
+<a href="/a1.html">Giá vàng hôm nay tăng mạnh</a></h4>
+<p class="description"><a href="/a1.html">Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng.</a>
+</p></article>
+<article class="item-news"><h4 class="title-news">
+<a href="/a2.html">Nhiều cửa hàng xăng dầu tạm ngừng bán</a></h4></article>
 </div>
 <div class="box_comment_vne width_common" id="box_comment_vne">
 <h3 class="title_box_category">Ý kiến (12)</h3>
-<div class="comment_item"><div class="content-comment"><p class="full_content"><span class="txt-name">Minh Tuấn</span>Giá xăng dầu nên điều chỉnh mỗi tuần một lần cho sát thị trường.</p></div></div>
-<div class="comment_item"><div class="content-comment"><p class="full_content"><span class="txt-name">Lan Anh</span>Tôi thấy giá xăng giảm nhưng giá hàng hóa vẫn không giảm theo.</p></div></div>
+<div class="comment_item"><div class="content-comment"><p class="full_content">
+<span class="txt-name">Minh Tuấn</span>Giá xăng dầu nên điều chỉnh mỗi tuần một lần cho sát
+ thị trường.</p></div></div>
+<div class="comment_item"><div class="content-comment"><p class="full_content">
+<span class="txt-name">Lan Anh</span>Tôi thấy giá xăng giảm nhưng giá hàng hóa vẫn không giảm
+ theo.</p></div></div>
 </div>
 </div>
 </div>
@@ -139,13 +147,8 @@ gtag('js', new Date());</script>
     VNE_LEAD,
     VNE_BODY,
     VNE_JUNK,
-    {
-        "title": VNE_HEADLINE,
-        "url": VNE_URL,
-        "date": "2024-03-14",
-        "description": VNE_LEAD,
-        "sitename": "VnExpress",
-    },
+    {"title": VNE_HEADLINE, "url": VNE_URL, "date": "2024-03-14"},
+    ("Phương Dung",),
 )
 
 # --- Tuổi Trẻ-like: h1.detail-title, h2.detail-sapo, div.detail-content ----------------------
@@ -193,7 +196,8 @@ TT = Page(
 <body>
 <div id="admzone480456"><script>googletag.cmd.push(function() {{}});</script></div>
 <header class="header">
-<div class="header__logo"><a href="/" title="Đọc báo Tuổi Trẻ online">Đọc báo Tuổi Trẻ online</a></div>
+<div class="header__logo">
+<a href="/" title="Đọc báo Tuổi Trẻ online">Đọc báo Tuổi Trẻ online</a></div>
 <nav class="menu-nav"><ul class="menu-nav__list">{_nav(MENU)}</ul></nav>
 </header>
 <main>
@@ -215,7 +219,8 @@ TT = Page(
 tuyến metro số 2 - Ảnh: QUANG ĐỊNH</p></figcaption></figure>
 <p>{TT_BODY[1]}</p>
 <div type="RelatedOneNews" class="VCSortableInPreviewMode"><div class="kbwscwl-relatedbox">
-<a class="box-category-link-title" href="/metro-so-1.htm">Metro số 1 chạy thử toàn tuyến</a></div></div>
+<a class="box-category-link-title" href="/metro-so-1.htm">Metro số 1 chạy thử toàn tuyến</a>
+</div></div>
 <p>{TT_BODY[2]}</p>
 <p>{TT_BODY[3]}</p>
 </div>
@@ -246,13 +251,7 @@ tuyến metro số 2 - Ảnh: QUANG ĐỊNH</p></figcaption></figure>
     TT_LEAD,
     TT_BODY,
     TT_JUNK,
-    {
-        "title": TT_HEADLINE,
-        "url": TT_URL,
-        "date": "2024-03-15",
-        "description": TT_LEAD,
-        "sitename": "TUOI TRE ONLINE",
-    },
+    {"title": TT_HEADLINE, "url": TT_URL, "date": "2024-03-15"},
 )
 
 # --- Thanh Niên-like: h1.details__headline, div.sapo, div#abody of <div> paragraphs -----------
@@ -302,7 +301,8 @@ TN = Page(
 </div>
 <div class="l-content">
 <div class="details">
-<div class="details__breadcrumbs"><a href="/thoi-su.htm">Thời sự</a> » <a href="/dan-sinh.htm">Dân sinh</a></div>
+<div class="details__breadcrumbs">
+<a href="/thoi-su.htm">Thời sự</a> » <a href="/dan-sinh.htm">Dân sinh</a></div>
 <h1 class="details__headline cms-title">{TN_HEADLINE}</h1>
 <div class="details__meta"><div class="meta"><span class="author">Thanh Hải</span>
 <time>16/03/2024 06:00 GMT+7</time></div></div>
@@ -333,7 +333,7 @@ TN = Page(
     TN_LEAD,
     TN_BODY,
     TN_JUNK,
-    {"title": TN_HEADLINE, "url": TN_URL, "date": "2024-03-16", "author": "Thanh Niên"},
+    {"title": TN_HEADLINE, "url": TN_URL, "date": "2024-03-16"},
 )
 
 # --- ministry portal: layout tables, portlet menus, news-title / news-summary, a data table ---
@@ -379,17 +379,20 @@ GOV = Page(
 </head>
 <body class="portlet-layout">
 <table width="100%" cellpadding="0" cellspacing="0" class="layout-header"><tr>
-<td><img src="/logo.png" alt="Bộ Y tế" /></td><td class="banner-text">CỔNG THÔNG TIN ĐIỆN TỬ BỘ Y TẾ</td>
+<td><img src="/logo.png" alt="Bộ Y tế" /></td>
+<td class="banner-text">CỔNG THÔNG TIN ĐIỆN TỬ BỘ Y TẾ</td>
 </tr></table>
 <div id="navigation" class="menu-top"><ul>
 <li><a href="/gioi-thieu">Giới thiệu</a></li><li><a href="/tin-tuc">Tin tức - Sự kiện</a></li>
-<li><a href="/van-ban">Văn bản quy phạm pháp luật</a></li><li><a href="/tthc">Thủ tục hành chính</a></li>
+<li><a href="/van-ban">Văn bản quy phạm pháp luật</a></li><li>
+<a href="/tthc">Thủ tục hành chính</a></li>
 </ul></div>
 <table width="100%" class="layout-main"><tr>
 <td class="column-1" width="22%" valign="top">
 <div class="portlet-boundary portlet-navigation"><div class="portlet-title">Chuyên mục</div>
 <ul class="left-menu"><li><a href="/y-te-du-phong">Y tế dự phòng</a></li>
-<li><a href="/kham-chua-benh">Khám chữa bệnh</a></li><li><a href="/duoc">Quản lý dược</a></li></ul></div>
+<li><a href="/kham-chua-benh">Khám chữa bệnh</a></li><li><a href="/duoc">Quản lý dược</a></li>
+</ul></div>
 </td>
 <td class="column-2" width="78%" valign="top">
 <div class="portlet-boundary portlet-asset-publisher"><div class="portlet-body">
@@ -426,6 +429,7 @@ GOV = Page(
     GOV_BODY,
     GOV_JUNK,
     {"title": GOV_HEADLINE, "url": GOV_URL, "date": "2024-06-20"},
+    ("Cục Y tế dự phòng",),
 )
 
 PAGES: tuple[Page, ...] = (VNE, TT, TN, GOV)
@@ -433,3 +437,96 @@ PAGES: tuple[Page, ...] = (VNE, TT, TN, GOV)
 
 def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def read_page(tmp_path: Path, html: str, name: str = "page.html") -> RawDocument:
+    path = tmp_path / name
+    path.write_text(html, encoding="utf-8")
+    items = list(read_sources([str(path)]))
+    assert len(items) == 1 and isinstance(items[0], RawDocument), items
+    return items[0]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_headline_lead_and_body_kept_in_order(tmp_path: Path, page: Page) -> None:
+    doc = read_page(tmp_path, page.html)
+    assert paragraphs(doc.text) == [page.headline, page.lead, *page.body, *page.tail]
+    assert doc.text == "\n".join(paragraphs(doc.text))
+    assert [j for j in page.junk if j in doc.text] == []
+    assert extract_html(page.html, "page.html") == doc.text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_page_metadata(tmp_path: Path, page: Page) -> None:
+    doc = read_page(tmp_path, page.html)
+    assert doc.meta == page.meta
+    assert process_document(doc).meta == page.meta
+    assert extract_html_page(page.html, "page.html").meta == page.meta
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_headline_is_flagged_heading_and_lead_is_body(tmp_path: Path, page: Page) -> None:
+    doc = process_document(read_page(tmp_path, page.html))
+    by_para: dict[int, set[str]] = {}
+    for seg in doc.segments:
+        by_para.setdefault(seg.para, set()).update(seg.flags)
+    assert by_para[1] == {"heading"}
+    assert doc.text[doc.segments[0].start : doc.segments[0].end] == page.headline
+    assert by_para[2] == set()  # the lead is body text: translated, exported
+
+
+def test_put_back_lines_are_reported(tmp_path: Path) -> None:
+    assert extract_html_page(TT.html, "tt.html").added == (TT_HEADLINE, TT_LEAD)
+
+
+def test_lead_kept_by_trafilatura_is_not_repeated(tmp_path: Path) -> None:
+    """The lead inside the body container: trafilatura keeps it, songngu adds only the title."""
+    html = VNE.html.replace(f'<p class="description">{VNE_LEAD}</p>\n', "").replace(
+        '<article class="fck_detail ">', f'<article class="fck_detail ">\n<p>{VNE_LEAD}</p>'
+    )
+    assert html.count(VNE_LEAD) == 2  # the meta description and the paragraph
+    page = extract_html_page(html, "v.html")
+    assert page.added == (VNE_HEADLINE,)
+    assert paragraphs(page.text) == [VNE_HEADLINE, VNE_LEAD, *VNE_BODY, "Phương Dung"]
+
+
+def test_headline_kept_by_trafilatura_is_not_repeated() -> None:
+    html = (
+        "<html><head><title>Tin - Báo X</title></head><body><nav><a href='/'>Trang chủ</a></nav>"
+        f"<article><h1>{TN_HEADLINE}</h1><p>{TN_LEAD}</p>"
+        + "".join(f"<p>{p}</p>" for p in TN_BODY)
+        + "</article></body></html>"
+    )
+    page = extract_html_page(html, "a.html")
+    assert page.added == ()
+    assert paragraphs(page.text) == [TN_HEADLINE, TN_LEAD, *TN_BODY]
+
+
+def test_lead_without_class_name_is_taken_only_when_it_reads_as_prose() -> None:
+    """Between the headline and the body: a prose paragraph is a lead; an author line, a date,
+    a link list and a photo caption are not."""
+    caption = "Người dân xếp hàng mua xăng tại một cửa hàng ở quận Cầu Giấy, Hà Nội, sáng 14-3."
+    html = (
+        "<html><body><div class='top'>"
+        f"<h1>{VNE_HEADLINE}</h1><div class='author'>Phương Dung</div><div>14/03/2024 15:05</div>"
+        "<p><a href='/1'>Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay, cao nhất từ đầu năm.</a></p>"
+        f"<figure><img src='a.jpg'><figcaption>{caption}</figcaption></figure>"
+        f"<p><b>{VNE_LEAD}</b></p></div><div class='content'>"
+        + "".join(f"<p>{p}</p>" for p in VNE_BODY)
+        + "</div></body></html>"
+    )
+    page = extract_html_page(html, "a.html")
+    assert page.added == (VNE_HEADLINE, VNE_LEAD)
+    assert paragraphs(page.text)[:2] == [VNE_HEADLINE, VNE_LEAD]
+
+
+def test_page_without_headline_gets_nothing_added() -> None:
+    html = "<html><body>" + "".join(f"<p>{p}</p>" for p in TT_BODY) + "</body></html>"
+    page = extract_html_page(html, "a.html")
+    assert (page.added, page.meta) == ((), {})
+    assert paragraphs(page.text) == list(TT_BODY)
+
+
+def test_page_of_only_a_headline_is_its_headline() -> None:
+    page = extract_html_page(f"<html><body><h1>{TT_HEADLINE}</h1></body></html>", "a.html")
+    assert (page.text, page.added) == (TT_HEADLINE, ())  # trafilatura keeps it here
