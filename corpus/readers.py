@@ -548,10 +548,10 @@ def _check_decode_errors(value: str) -> DecodeErrors:
 
 def _replaced_warning(where: str, bad: int) -> str:
     """The warning of a document with ``bad`` bytes replaced; ``where`` is the quoted name."""
-    noun = "byte" if bad == 1 else "bytes"
+    noun, them = ("byte", "it") if bad == 1 else ("bytes", "them")
     return (
         f"{where}: {bad} {noun} could not be decoded (replaced with U+FFFD); the segments "
-        "holding them are flagged decode-error"
+        f"holding {them} are flagged decode-error"
     )
 
 
