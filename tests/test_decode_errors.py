@@ -164,9 +164,9 @@ def test_too_many_bad_bytes_is_still_refused_and_says_why(tmp_path: Path) -> Non
     assert isinstance(item, ReadFailure)
     assert item.message == (
         f"cannot decode '{path}': {len(P1.split())} of its bytes are not UTF-8, too many for "
-        "--decode-errors replace (which keeps text that is clearly UTF-8 apart from a few bad bytes), it is not "
-        "Windows-1258 Vietnamese, and no other encoding could be detected; pass its encoding "
-        "with --encoding (e.g. --encoding cp1258) or convert the file to UTF-8"
+        "--decode-errors replace (which keeps text that is clearly UTF-8 apart from a few bad "
+        "bytes), it is not Windows-1258 Vietnamese, and no other encoding could be detected; "
+        "pass its encoding with --encoding (e.g. --encoding cp1258) or convert the file to UTF-8"
     )
 
 

@@ -509,7 +509,8 @@ def test_lead_without_class_name_is_taken_only_when_it_reads_as_prose() -> None:
     html = (
         "<html><body><div class='top'>"
         f"<h1>{VNE_HEADLINE}</h1><div class='author'>Phương Dung</div><div>14/03/2024 15:05</div>"
-        "<p><a href='/1'>Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay, cao nhất từ đầu năm.</a></p>"
+        "<p><a href='/1'>Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay, "
+        "cao nhất từ đầu năm.</a></p>"
         f"<figure><img src='a.jpg'><figcaption>{caption}</figcaption></figure>"
         f"<p><b>{VNE_LEAD}</b></p></div><div class='content'>"
         + "".join(f"<p>{p}</p>" for p in VNE_BODY)
