@@ -26,6 +26,21 @@ order or on what other files exist.
 
 The same file reached twice (two arguments, a symlink) is read once. Two different documents
 with one id are an error naming both, never silently renamed.
+
+HTML: trafilatura keeps only the article's body container, so on all four news layouts of
+``benchmarks/html_extraction.py`` (VnExpress-, Tuổi Trẻ-, Thanh Niên-, ministry-portal-like),
+with every option set, it lost the ``<h1>`` headline and the lead paragraph above the body.
+``favor_precision`` is used (it also dropped an in-body related box, at no loss of body text;
+the default and recall settings only when it finds nothing), tables stay out, and the headline
+and lead are found in the page and put back in front unless trafilatura kept them
+(``extract_html_page``). The page's title, canonical URL and publication date, and a JSONL
+record's fields other than ``id`` and ``text``, are the document's ``meta``.
+
+Decoding is strict by default: one bad byte refuses the file. ``decode_errors="replace"`` keeps
+a file that is clearly UTF-8 apart from a few bad bytes (each becomes U+FFFD, counted in a
+warning and listed in ``RawDocument.replaced`` so that the pipeline flags the segments holding
+one ``decode-error``); legacy 8-bit files still go to the Windows-1258 and charset-normalizer
+guesses, which stay strict.
 """
 
 from __future__ import annotations
