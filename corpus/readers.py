@@ -64,6 +64,8 @@ from corpus.model import RawDocument
 if TYPE_CHECKING:
     from configparser import ConfigParser
 
+    from lxml.etree import _Element
+
 Format = Literal["text", "html", "jsonl"]
 
 #: Suffixes a directory is searched for (recursively), and the format each one means.
@@ -799,7 +801,6 @@ LEAD_MIN_WORDS = 15
 _LEAD_HINTED_MIN_WORDS = 8
 #: Blocks looked at after the headline when trafilatura's first line is not found in the page.
 _LEAD_WINDOW = 30
-_MARKUP = re.compile(r"[*_#]+")
 
 
 def extract_html(html: str, name: str) -> str:
@@ -877,8 +878,8 @@ def _page_top(html: str, title: str | None, body: str) -> tuple[str, ...]:
     if tree is None:
         return ()
     etree.strip_elements(tree, *_SKIP_TAGS, etree.Comment, with_tail=False)
-    containers: set[etree._Element] = set()
-    blocks: list[etree._Element] = []
+    containers: set[_Element] = set()
+    blocks: list[_Element] = []
     for el in tree.iter():
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
             blocks.append(el)
@@ -889,7 +890,7 @@ def _page_top(html: str, title: str | None, body: str) -> tuple[str, ...]:
     leaves = [(el, _flat(el.text_content())) for el in blocks if el not in containers]
     leaves = [(el, text) for el, text in leaves if text]
 
-    body_lines = [_flat(_MARKUP.sub("", line)) for line in body.split("\n")]
+    body_lines = [_flat(line) for line in body.split("\n")]
     body_lines = [line for line in body_lines if line]
     line_set = set(body_lines)
     flat_body = " ".join(body_lines)
@@ -914,18 +915,15 @@ def _page_top(html: str, title: str | None, body: str) -> tuple[str, ...]:
     return tuple(added)
 
 
-def _is_lead(el: object, text: str) -> bool:
+def _is_lead(el: _Element, text: str) -> bool:
     """Whether a block between the headline and the body is a lead paragraph: hinted by its
     (or its parent's) class name and a few words long, or prose by itself; never mostly links,
     never inside a figure (captions)."""
-    from lxml import etree
-
-    assert isinstance(el, etree._Element)
     words = len(text.split())
     link_chars = sum(len(_flat(a.text_content())) for a in el.iter("a"))
     if link_chars > 0.5 * len(text):
         return False
-    node: etree._Element | None = el
+    node: _Element | None = el
     hinted = False
     for depth in range(4):
         if node is None:
