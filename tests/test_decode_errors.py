@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.errors import ConfigError
 from corpus.flags import DROP_BY_DEFAULT, FLAGS
@@ -286,3 +288,32 @@ def test_unknown_value_is_a_config_error(tmp_path: Path) -> None:
         list(read_sources([str(path)], decode_errors="ignore"))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=f"^{message}$"):
         decode_bytes(b"x", "x", decode_errors="ignore")  # type: ignore[arg-type]
+
+
+ALWAYS_BAD = [*range(0x80, 0xC0), 0xC0, 0xC1, *range(0xF5, 0x100)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(TEXT)), st.sampled_from(ALWAYS_BAD)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_few_bad_bytes_are_counted_placed_and_flagged(inserts: list[tuple[int, int]]) -> None:
+    """Bytes that are never UTF-8, put between characters: each is one U+FFFD at its place, the
+    count is exact, and a segment is flagged exactly when it covers one of them."""
+    chars = list(TEXT)
+    for at, byte in sorted(inserts, reverse=True):
+        chars.insert(at, chr(0xDC00 + byte))  # a placeholder for the bad byte
+    data = "".join(chars).encode("utf-8", "surrogateescape")
+    expected = "".join(FFFD if 0xDC80 <= ord(c) <= 0xDCFF else c for c in chars)
+    text, codec, warnings = decode_bytes(data, "f.txt", decode_errors="replace")
+    assert (text, codec, warnings) == (expected, "utf-8", [warning("f.txt", len(inserts))])
+    raw = RawDocument(
+        "f.txt", "f.txt", text, replaced=tuple(i for i, c in enumerate(text) if c == FFFD)
+    )
+    for seg in process_document(raw).segments:
+        covers = any(seg.start <= i < seg.end for i in raw.replaced)
+        assert ("decode-error" in seg.flags) == covers, seg
