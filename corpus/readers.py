@@ -853,10 +853,15 @@ def extract_html_page(html: str, name: str) -> HtmlPage:
 
 
 def html_metadata(html: str) -> dict[str, str]:
-    """Title, canonical URL and publication date (``YYYY-MM-DD``) of a page, those found."""
+    """Title, canonical URL and publication date (``YYYY-MM-DD``) of a page, those found.
+
+    The date comes from the page's markup only (meta tags, JSON-LD, ``<time>``): htmldate's
+    extensive search would also guess one from the text, e.g. 2022-01-01 from a footer's
+    "© 2022", and a wrong date is worse than none.
+    """
     from trafilatura import extract_metadata
 
-    found = extract_metadata(html)
+    found = extract_metadata(html, extensive=False)
     meta: dict[str, str] = {}
     for key in HTML_META:
         value = getattr(found, key, None)

@@ -531,3 +531,15 @@ def test_page_without_headline_gets_nothing_added() -> None:
 def test_page_of_only_a_headline_is_its_headline() -> None:
     page = extract_html_page(f"<html><body><h1>{TT_HEADLINE}</h1></body></html>", "a.html")
     assert (page.text, page.added) == (TT_HEADLINE, ())  # trafilatura keeps it here
+
+
+def test_no_date_guessed_from_the_text() -> None:
+    """A copyright year or a date in a sentence is no publication date; a ``<time>`` is."""
+    html = (
+        "<html><head><title>Tin ngắn</title></head><body><article>"
+        f"<p>{TT_BODY[0]} Cập nhật lúc 10:00 ngày 05/06/2023.</p></article>"
+        "<footer>Bản quyền © 2022 Báo X</footer></body></html>"
+    )
+    assert extract_html_page(html, "a.html").meta == {"title": "Tin ngắn"}
+    dated = html.replace("<article>", '<article><time datetime="2024-01-02T10:00">2/1</time>')
+    assert extract_html_page(dated, "a.html").meta == {"title": "Tin ngắn", "date": "2024-01-02"}
