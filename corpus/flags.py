@@ -39,6 +39,7 @@ FLAGS: dict[str, str] = {
     "login-prompt": "session or login prompt of the website",
     "boilerplate": "paragraph repeated across many documents of the batch (site furniture)",
     "not-vietnamese": "text in another language (language identification, 15+ letters)",
+    "decode-error": "holds bytes that could not be decoded, as U+FFFD (--decode-errors replace)",
 }
 #: Flags ``run`` and ``export`` leave out unless ``--drop`` says otherwise (``--drop default``);
 #: ``segment`` keeps everything unless asked.

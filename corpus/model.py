@@ -42,6 +42,12 @@ class RawDocument:
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
     order: int = 0  # 0-based position among the documents of one read (argument order)
+    # Document metadata (HTML title / canonical url / publication date, JSONL fields other
+    # than id and text), kept with the document and written to exports.
+    meta: dict[str, str] = field(default_factory=dict)
+    # Offsets into ``text`` of the U+FFFD characters lenient decoding put there (a literal
+    # U+FFFD of the input is not listed): segments covering one get the ``decode-error`` flag.
+    replaced: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -54,3 +60,4 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     cleaning: dict[str, int] = field(default_factory=dict)  # step name -> number of changes
     order: int = 0  # RawDocument.order: where the document came in the input
+    meta: dict[str, str] = field(default_factory=dict)  # RawDocument.meta

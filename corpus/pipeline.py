@@ -18,6 +18,7 @@ choice.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -115,7 +116,15 @@ def _build(
     counts: dict[str, int],
 ) -> Document:
     segments = [
-        Segment(raw.id, number, si, start, end, text, para_flags[si - 1])
+        Segment(
+            raw.id,
+            number,
+            si,
+            start,
+            end,
+            text,
+            _with_decode_error(para_flags[si - 1], raw.replaced, start, end),
+        )
         for (number, para), para_flags in zip(paras, flags, strict=True)
         for si, (start, end, text, _speaker) in enumerate(para, start=1)
     ]
@@ -128,7 +137,18 @@ def _build(
         warnings=list(raw.warnings),
         cleaning=counts,
         order=raw.order,
+        meta=dict(raw.meta),
     )
+
+
+def _with_decode_error(
+    flags: tuple[str, ...], replaced: Sequence[int], start: int, end: int
+) -> tuple[str, ...]:
+    """``flags`` plus ``decode-error`` when a U+FFFD of lenient decoding lies in [start, end)."""
+    i = bisect.bisect_left(replaced, start)
+    if i == len(replaced) or replaced[i] >= end:
+        return flags
+    return tuple(name for name in FLAGS if name in flags or name == "decode-error")
 
 
 def process_document(raw: RawDocument, options: PipelineOptions | None = None) -> Document:

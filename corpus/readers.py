@@ -26,10 +26,26 @@ order or on what other files exist.
 
 The same file reached twice (two arguments, a symlink) is read once. Two different documents
 with one id are an error naming both, never silently renamed.
+
+HTML: trafilatura keeps only the article's body container, so on all four news layouts of
+``benchmarks/html_extraction.py`` (VnExpress-, Tuổi Trẻ-, Thanh Niên-, ministry-portal-like),
+with every option set, it lost the ``<h1>`` headline and the lead paragraph above the body.
+``favor_precision`` is used (it also dropped an in-body related box, at no loss of body text;
+the default and recall settings only when it finds nothing), tables stay out, and the headline
+and lead are found in the page and put back in front unless trafilatura kept them
+(``extract_html_page``). The page's title, canonical URL and publication date, and a JSONL
+record's fields other than ``id`` and ``text``, are the document's ``meta``.
+
+Decoding is strict by default: one bad byte refuses the file. ``decode_errors="replace"`` keeps
+a file that is clearly UTF-8 apart from a few bad bytes (each becomes U+FFFD, counted in a
+warning and listed in ``RawDocument.replaced`` so that the pipeline flags the segments holding
+one ``decode-error``); legacy 8-bit files still go to the Windows-1258 and charset-normalizer
+guesses, which stay strict.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import glob
 import hashlib
@@ -47,6 +63,8 @@ from corpus.model import RawDocument
 
 if TYPE_CHECKING:
     from configparser import ConfigParser
+
+    from lxml.etree import _Element
 
 Format = Literal["text", "html", "jsonl"]
 
@@ -81,6 +99,7 @@ _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_AFTER = re.compile(f"(.)[{_TONE_MARKS}]", re.DOTALL)
 _VOWELS = frozenset("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
 _WORD = re.compile(r"[^\W\d_]+")
+_CLOSERS = "\"'”’»)]}›"
 _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article|div|p)\b",
     re.IGNORECASE | re.DOTALL,
@@ -128,6 +147,7 @@ def read_sources(
     doc_id: str | None = None,
     exclude: Iterable[str] = (),
     on_skip: Callable[[Skipped], None] | None = None,
+    decode_errors: DecodeErrors = "strict",
 ) -> Iterator[RawDocument | ReadFailure]:
     """Yield every document of ``sources``: arguments in the order given, each directory in
     sorted path order; ``RawDocument.order`` numbers the documents 0, 1, 2 ... as yielded.
@@ -142,7 +162,12 @@ def read_sources(
     ``encoding`` is the fallback for input that is not valid UTF-8 (valid UTF-8 is always read
     as UTF-8). ``fmt`` (``text``, ``html``, ``jsonl``) overrides the format for every input;
     without it the suffix decides, and stdin or an unknown suffix is sniffed. ``doc_id`` names
-    the stdin document (see the module docstring for every id rule).
+    the stdin document (see the module docstring for every id rule). ``decode_errors``
+    (``strict``, ``replace``) says what a few undecodable bytes do: refuse the file, or become
+    U+FFFD with a warning and ``RawDocument.replaced`` (see ``decode_bytes``).
+
+    HTML metadata (title, canonical url, publication date) and the fields of a JSONL record
+    other than ``id`` and ``text`` go to ``RawDocument.meta``.
 
     Two different files with one id raise ``DataError`` before anything is read; a document
     read later whose id is already taken (a JSONL record, stdin) is a ``ReadFailure`` naming
@@ -151,11 +176,12 @@ def read_sources(
     if encoding is not None:
         encoding = _check_encoding(encoding)
     forced = _check_format(fmt)
+    errors = _check_decode_errors(decode_errors)
     inputs = _expand(sources, _check_doc_id(doc_id, sources), _Excluder(exclude), on_skip)
     owners: dict[str, str] = {}  # id -> source of the document that has it
     order = 0
     for inp in inputs:
-        for item in _read_one(inp, encoding=encoding, stdin=stdin, forced=forced):
+        for item in _read_one(inp, encoding=encoding, stdin=stdin, forced=forced, errors=errors):
             if isinstance(item, RawDocument):
                 if item.id in owners:
                     item = ReadFailure(item.source, _duplicate(item.id, owners[item.id], item))
@@ -388,32 +414,57 @@ def _check_format(fmt: str | None) -> Format | None:
 
 
 def _read_one(
-    inp: _Input, *, encoding: str | None, stdin: BinaryIO | None, forced: Format | None
+    inp: _Input,
+    *,
+    encoding: str | None,
+    stdin: BinaryIO | None,
+    forced: Format | None,
+    errors: DecodeErrors,
 ) -> Iterator[RawDocument | ReadFailure]:
     path = inp.path
     name = "<stdin>" if path == STDIN else path
     try:
         data = _read_bytes(path, stdin)
-        text, used, warnings = decode_bytes(data, name, encoding)
+        decoded = _decode(data, name, encoding, errors)
     except DataError as err:
         yield ReadFailure(path, err)
         return
     doc_id = inp.doc_id
     if doc_id is None:  # stdin without --doc-id: the content names it
         doc_id = f"stdin-{hashlib.sha256(data).hexdigest()[:12]}"
+    text = decoded.text
     fmt = forced or SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower()) or sniff_format(text)
     if fmt == "jsonl":
-        yield from _read_jsonl(text, path, name, doc_id, used, warnings)
+        yield from _read_jsonl(decoded, path, name, doc_id)
         return
+    meta: dict[str, str] = {}
+    replaced = decoded.replaced
     try:
         if fmt == "html":
-            text = extract_html(text, name)
+            page = extract_html_page(text, name)
+            text, meta = page.text, page.meta
+            # trafilatura keeps no offsets: every U+FFFD of the extracted text is taken for one
+            # of decoding (a literal U+FFFD in a page that also has bad bytes is flagged too).
+            if replaced:
+                replaced = _fffd_positions(text)
         elif not text.strip():
             raise DataError(f"'{name}' is empty (only whitespace); remove it from the input")
     except DataError as err:
         yield ReadFailure(path, err)
         return
-    yield RawDocument(id=doc_id, source=path, text=text, encoding=used, warnings=warnings)
+    yield RawDocument(
+        id=doc_id,
+        source=path,
+        text=text,
+        encoding=decoded.codec,
+        warnings=decoded.full_warnings(name),
+        meta=meta,
+        replaced=replaced,
+    )
+
+
+def _fffd_positions(text: str) -> tuple[int, ...]:
+    return tuple(m.start() for m in _FFFD.finditer(text))
 
 
 def _read_bytes(path: str, stdin: BinaryIO | None) -> bytes:
@@ -452,7 +503,39 @@ def sniff_format(text: str) -> Format:
 # --- decoding --------------------------------------------------------------------------------
 
 
-def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
+DecodeErrors = Literal["strict", "replace"]
+DECODE_ERRORS: tuple[DecodeErrors, ...] = ("strict", "replace")
+
+#: With ``decode_errors="replace"``, UTF-8 is "clearly the encoding" of bytes that are not valid
+#: UTF-8 when their valid non-ASCII UTF-8 characters outnumber the invalid bytes this many times.
+#: Legacy 8-bit text (cp1258, cp1252, cp1251) almost never forms valid multi-byte sequences, so
+#: it falls far below this and still goes to the Windows-1258 and charset-normalizer guesses.
+UTF8_MIN_VALID_PER_BAD = 4
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte surrogateescape could not decode
+_ASCII_BYTES = bytes(range(0x80))
+_FFFD = re.compile("\ufffd")
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    text: str
+    codec: str
+    warnings: list[str]
+    replaced: tuple[int, ...] = ()  # offsets of the U+FFFD put in by lenient decoding
+
+    def full_warnings(self, name: str) -> list[str]:
+        """The warnings, with how many bytes were replaced when some were."""
+        if not self.replaced:
+            return list(self.warnings)
+        return [*self.warnings, _replaced_warning(f"'{name}'", len(self.replaced))]
+
+
+def decode_bytes(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    decode_errors: DecodeErrors = "strict",
+) -> tuple[str, str, list[str]]:
     """Decode a file's bytes; return ``(text, encoding used, warnings)``.
 
     Order: a UTF-32/UTF-16 BOM decides; NUL bytes mean binary (unless ``encoding`` is given,
@@ -460,7 +543,36 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
     if given; otherwise Windows-1258 when the result is plausibly Vietnamese; otherwise
     charset-normalizer's guess. A guessed encoding is reported as a warning, since a wrong
     guess silently corrupts the corpus.
+
+    ``decode_errors="replace"`` keeps a file with a few bad bytes instead of refusing it: bytes
+    that are clearly UTF-8 apart from a few invalid bytes (see ``UTF8_MIN_VALID_PER_BAD``) are
+    decoded as UTF-8 before any guess, and an ``encoding`` the bytes do not fit is applied
+    anyway; each bad byte becomes one U+FFFD and a warning says how many there are. The
+    guesses (Windows-1258, charset-normalizer) stay strict: a guess that needs replacing is a
+    wrong guess.
     """
+    decoded = _decode(data, name, encoding, _check_decode_errors(decode_errors))
+    return decoded.text, decoded.codec, decoded.full_warnings(name)
+
+
+def _check_decode_errors(value: str) -> DecodeErrors:
+    if value == "strict":
+        return "strict"
+    if value == "replace":
+        return "replace"
+    raise ConfigError(f"unknown --decode-errors '{value}'; use 'strict' or 'replace'")
+
+
+def _replaced_warning(where: str, bad: int) -> str:
+    """The warning of a document with ``bad`` bytes replaced; ``where`` is the quoted name."""
+    noun, them = ("byte", "it") if bad == 1 else ("bytes", "them")
+    return (
+        f"{where}: {bad} {noun} could not be decoded (replaced with U+FFFD); the segments "
+        f"holding {them} are flagged decode-error"
+    )
+
+
+def _decode(data: bytes, name: str, encoding: str | None, errors: DecodeErrors) -> _Decoded:
     if not data.strip():
         raise DataError(f"'{name}' is empty (only whitespace); remove it from the input")
     for bom, codec in (
@@ -471,7 +583,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
     ):
         if data.startswith(bom):
             try:
-                return _checked(data.decode(codec), name, codec), codec, []
+                return _Decoded(_checked(data.decode(codec), name, codec), codec, [])
             except UnicodeDecodeError:
                 break  # a BOM-like start by chance; let the other checks decide
     if b"\x00" in data and encoding is None:
@@ -479,17 +591,26 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
             f"'{name}' is a binary file (it contains NUL bytes); remove it from the input "
             "(if it is UTF-16 text without a byte-order mark, pass --encoding utf-16)"
         )
+    bad_utf8: int | None = None  # invalid UTF-8 bytes, when counted
     if b"\x00" not in data:
+        body, codec = (
+            (data[3:], "utf-8-sig") if data.startswith(codecs.BOM_UTF8) else (data, "utf-8")
+        )
         try:
-            if data.startswith(codecs.BOM_UTF8):
-                return _checked(data[3:].decode("utf-8"), name, "utf-8"), "utf-8-sig", []
-            return _checked(data.decode("utf-8"), name, "utf-8"), "utf-8", []
+            return _Decoded(_checked(body.decode("utf-8"), name, "utf-8"), codec, [])
         except UnicodeDecodeError:
             pass
+        if errors == "replace":
+            lenient = _lenient_utf8(body, name)
+            if lenient is not None:
+                return _Decoded(lenient[0], codec, [], lenient[1])
+            bad_utf8 = len(_ESCAPED.findall(body.decode("utf-8", "surrogateescape")))
     if encoding is not None:
         try:
             text = data.decode(encoding)
         except UnicodeError as err:  # punycode and idna raise a plain UnicodeError
+            if errors == "replace" and isinstance(err, UnicodeDecodeError):
+                return _replaced_with(data, name, encoding)
             if isinstance(err, UnicodeDecodeError) and err.start < len(data):
                 bad = f"byte 0x{data[err.start]:02x} at offset {err.start} is invalid"
             else:
@@ -500,19 +621,51 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
             ) from None
         if encoding == "cp1258":
             text = unicodedata.normalize("NFC", text)
-        return _checked(text, name, encoding), encoding, []
+        return _Decoded(_checked(text, name, encoding), encoding, [])
     text_1258 = _try_cp1258(data)
     if text_1258 is not None:
-        return text_1258, "cp1258", [_guess_warning(name, "cp1258")]
+        return _Decoded(text_1258, "cp1258", [_guess_warning(name, "cp1258")])
     guessed = _detect(data)
     if guessed is not None:
         text, codec = guessed
-        return _checked(text, name, codec), codec, [_guess_warning(name, codec)]
+        return _Decoded(_checked(text, name, codec), codec, [_guess_warning(name, codec)])
+    if bad_utf8 is not None:
+        raise DataError(
+            f"cannot decode '{name}': {bad_utf8} of its bytes are not UTF-8, too many for "
+            "--decode-errors replace (which keeps text that is clearly UTF-8 apart from a few "
+            "bad bytes), it is not Windows-1258 Vietnamese, and no other encoding could be "
+            "detected; pass its encoding with --encoding (e.g. --encoding cp1258) or convert "
+            "the file to UTF-8"
+        )
     raise DataError(
         f"cannot decode '{name}': it is not UTF-8, not Windows-1258 Vietnamese, and no other "
         "encoding could be detected; pass its encoding with --encoding (e.g. --encoding cp1258) "
         "or convert the file to UTF-8"
     )
+
+
+def _lenient_utf8(data: bytes, name: str) -> tuple[str, tuple[int, ...]] | None:
+    """UTF-8 with each invalid byte as U+FFFD, and where they are; None unless the bytes are
+    clearly UTF-8 (valid multi-byte characters outnumber bad bytes ``UTF8_MIN_VALID_PER_BAD``
+    times): a legacy 8-bit file must go on to the encoding guesses instead."""
+    escaped = data.decode("utf-8", "surrogateescape")
+    positions = tuple(m.start() for m in _ESCAPED.finditer(escaped))
+    # every ASCII byte decodes to one character, so the rest are the non-ASCII characters
+    non_ascii = len(escaped) - (len(data) - len(data.translate(None, _ASCII_BYTES)))
+    valid = non_ascii - len(positions)
+    if not positions or valid < UTF8_MIN_VALID_PER_BAD * len(positions):
+        return None
+    return _checked(_ESCAPED.sub("\ufffd", escaped), name, "utf-8"), positions
+
+
+def _replaced_with(data: bytes, name: str, encoding: str) -> _Decoded:
+    """``data`` in the ``encoding`` given by the user, each byte it cannot decode as U+FFFD."""
+    escaped = data.decode(encoding, "surrogateescape")
+    if encoding == "cp1258":
+        escaped = unicodedata.normalize("NFC", escaped)
+    positions = tuple(m.start() for m in _ESCAPED.finditer(escaped))
+    text = _checked(_ESCAPED.sub("\ufffd", escaped), name, encoding)
+    return _Decoded(text, encoding, [], positions)
 
 
 def _guess_warning(name: str, codec: str) -> str:
@@ -583,18 +736,97 @@ def _detect(data: bytes) -> tuple[str, str] | None:
 _TRAFILATURA_CONFIG: ConfigParser | None = None
 
 
-def extract_html(html: str, name: str) -> str:
-    """The main text of an HTML page, one paragraph per line.
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """What a page gives the corpus: its text (one paragraph per line) and its metadata."""
 
-    trafilatura does the work (navigation, comments, scripts, styles and tables are left out:
-    tables come out as ``| a | b |`` rows, which are no sentences to translate). A precise
-    extraction is tried first, then a recall-oriented one for short pages. The returned text is
-    the document text: segment offsets point into it, not into the HTML.
+    text: str
+    meta: dict[str, str]
+    added: tuple[str, ...] = ()  # headline and lead lines put back before trafilatura's text
+
+
+#: trafilatura's passes as (favor_precision, favor_recall), in order: the first that finds text
+#: wins (``benchmarks/html_extraction.py`` has the measurements behind them).
+_PASSES: tuple[tuple[bool, bool], ...] = ((True, False), (False, False), (False, True))
+#: Metadata keys taken from trafilatura (its names), in the order they are stored.
+HTML_META = ("title", "url", "date")
+
+_SKIP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "button", "select")
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+# class / id / data-role / itemprop of the lead paragraph on Vietnamese and other news sites:
+# sapo (Tuổi Trẻ, Thanh Niên, Dân Trí...), description (VnExpress), news-summary (portals)...
+_LEAD_HINT = re.compile(
+    r"sapo|lead|desc|summary|chapeau|chapo|excerpt|intro|abstract|standfirst|teaser|tomtat",
+    re.IGNORECASE,
+)
+_LEAD_ATTRS = ("class", "id", "data-role", "itemprop")
+#: A lead without a telling class name must look like prose: this many words, a final stop.
+LEAD_MIN_WORDS = 15
+_LEAD_HINTED_MIN_WORDS = 8
+#: Blocks looked at after the headline when trafilatura's first line is not found in the page.
+_LEAD_WINDOW = 30
+
+
+def extract_html(html: str, name: str) -> str:
+    """The main text of an HTML page, one paragraph per line (``extract_html_page(...).text``)."""
+    return extract_html_page(html, name).text
+
+
+def extract_html_page(html: str, name: str) -> HtmlPage:
+    """The main text of an HTML page, headline and lead first, and the page's metadata.
+
+    trafilatura finds the article body (navigation, comments, scripts, styles and tables are
+    left out: tables come out as ``| a | b |`` rows, which are no sentences to translate),
+    precision first, then with its default and recall settings for pages where that finds
+    nothing. trafilatura keeps only the body container, so the headline (``<h1>``) and the lead
+    paragraph (``h2.detail-sapo``, ``p.description``...) of a news page, which stand above it,
+    would be lost: they are found in the page (the ``<h1>``, or the element whose text is the
+    page title; then the lead-like blocks between it and the first body line) and put back in
+    front, unless the text already holds them. The title, canonical URL and publication date
+    go to ``meta``. The returned text is the document text: segment offsets point into it, not
+    into the HTML.
     """
     import trafilatura  # heavy; imported only when HTML is read
 
     config = _trafilatura_config()
-    for recall in (False, True):
+    body = ""
+    for precision, recall in _PASSES:
         text = trafilatura.extract(
             html,
             output_format="txt",
@@ -602,16 +834,113 @@ def extract_html(html: str, name: str) -> str:
             include_tables=False,
             include_images=False,
             include_formatting=False,
-            favor_recall=recall,
             deduplicate=False,
             config=config,
+            favor_precision=precision,
+            favor_recall=recall,
         )
         if text and text.strip():
-            return text
-    raise DataError(
-        f"no main text found in '{name}' (HTML); check that the page holds an article, "
-        "or convert it to plain text and read it as .txt"
-    )
+            body = text
+            break
+    meta = html_metadata(html)
+    added = _page_top(html, meta.get("title"), body)
+    if not body.strip() and not added:
+        raise DataError(
+            f"no main text found in '{name}' (HTML); check that the page holds an article, "
+            "or convert it to plain text and read it as .txt"
+        )
+    return HtmlPage("\n".join((*added, body)) if body else "\n".join(added), meta, added)
+
+
+def html_metadata(html: str) -> dict[str, str]:
+    """Title, canonical URL and publication date (``YYYY-MM-DD``) of a page, those found.
+
+    The date comes from the page's markup only (meta tags, JSON-LD, ``<time>``): htmldate's
+    extensive search would also guess one from the text, e.g. 2022-01-01 from a footer's
+    "© 2022", and a wrong date is worse than none.
+    """
+    from trafilatura import extract_metadata
+
+    found = extract_metadata(html, extensive=False)
+    meta: dict[str, str] = {}
+    for key in HTML_META:
+        value = getattr(found, key, None)
+        if isinstance(value, str) and value.strip():
+            meta[key] = " ".join(value.split())
+    return meta
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _page_top(html: str, title: str | None, body: str) -> tuple[str, ...]:
+    """The headline and lead lines trafilatura left out of ``body``, in page order."""
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return ()
+    etree.strip_elements(tree, *_SKIP_TAGS, etree.Comment, with_tail=False)
+    containers: set[_Element] = set()
+    blocks: list[_Element] = []
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            blocks.append(el)
+            parent = el.getparent()
+            while parent is not None and parent not in containers:
+                containers.add(parent)
+                parent = parent.getparent()
+    leaves = [(el, _flat(el.text_content())) for el in blocks if el not in containers]
+    leaves = [(el, text) for el, text in leaves if text]
+
+    body_lines = [_flat(line) for line in body.split("\n")]
+    body_lines = [line for line in body_lines if line]
+    line_set = set(body_lines)
+    flat_body = " ".join(body_lines)
+
+    start = None
+    for i, (el, text) in enumerate(leaves):
+        if el.tag == "h1" or (title is not None and text == _flat(title)):
+            start = i
+            break
+    added: list[str] = []
+    if start is None:
+        return ()
+    headline = leaves[start][1]
+    if headline not in line_set:
+        added.append(headline)
+    for el, text in leaves[start + 1 : start + 1 + _LEAD_WINDOW]:
+        if text in line_set:
+            break  # the body starts
+        if text in flat_body or not _is_lead(el, text):
+            continue
+        added.append(text)
+    return tuple(added)
+
+
+def _is_lead(el: _Element, text: str) -> bool:
+    """Whether a block between the headline and the body is a lead paragraph: hinted by its
+    (or its parent's) class name and a few words long, or prose by itself; never mostly links,
+    never inside a figure (captions)."""
+    words = len(text.split())
+    link_chars = sum(len(_flat(a.text_content())) for a in el.iter("a"))
+    if link_chars > 0.5 * len(text):
+        return False
+    node: _Element | None = el
+    hinted = False
+    for depth in range(4):
+        if node is None:
+            break
+        if isinstance(node.tag, str) and node.tag in ("figure", "figcaption"):
+            return False
+        if depth < 2 and any(_LEAD_HINT.search(node.get(attr) or "") for attr in _LEAD_ATTRS):
+            hinted = True
+        node = node.getparent()
+    if hinted:
+        return words >= _LEAD_HINTED_MIN_WORDS
+    return words >= LEAD_MIN_WORDS and text.rstrip(_CLOSERS)[-1:] in ".?!…"
 
 
 def _trafilatura_config() -> ConfigParser:
@@ -630,23 +959,43 @@ def _trafilatura_config() -> ConfigParser:
 
 
 def _read_jsonl(
-    text: str, path: str, name: str, file_id: str, used: str, warnings: list[str]
+    decoded: _Decoded, path: str, name: str, file_id: str
 ) -> Iterator[RawDocument | ReadFailure]:
-    """One document per non-blank line ``{"id": ..., "text": ...}``; bad lines fail alone."""
+    """One document per non-blank line ``{"id": ..., "text": ...}``; bad lines fail alone.
+
+    Bytes replaced by lenient decoding are counted per record (its own warning); since JSON
+    unescaping moves offsets, every U+FFFD of a record that had some is taken for one of them.
+    """
     records = 0
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    offset = 0
+    for lineno, raw in enumerate(decoded.text.split("\n"), start=1):
+        line_start, offset = offset, offset + len(raw) + 1
         line = raw.strip()
         if not line:
             continue
         records += 1
         where = f"{path}#{lineno}"
         try:
-            doc_id, doc_text = _parse_record(line, name, lineno, file_id)
+            doc_id, doc_text, meta = _parse_record(line, name, lineno, file_id)
         except DataError as err:
             yield ReadFailure(where, err)
             continue
+        warnings = list(decoded.warnings)
+        replaced: tuple[int, ...] = ()
+        if decoded.replaced:
+            lo = bisect.bisect_left(decoded.replaced, line_start)
+            bad = bisect.bisect_left(decoded.replaced, line_start + len(raw)) - lo
+            if bad:
+                warnings.append(_replaced_warning(f"'{name}' line {lineno}", bad))
+                replaced = _fffd_positions(doc_text)
         yield RawDocument(
-            id=doc_id, source=where, text=doc_text, encoding=used, warnings=list(warnings)
+            id=doc_id,
+            source=where,
+            text=doc_text,
+            encoding=decoded.codec,
+            warnings=warnings,
+            meta=meta,
+            replaced=replaced,
         )
     if records == 0:
         yield ReadFailure(
@@ -654,7 +1003,30 @@ def _read_jsonl(
         )
 
 
-def _parse_record(line: str, name: str, lineno: int, file_id: str) -> tuple[str, str]:
+def _record_meta(record: dict[str, object], at: str) -> dict[str, str]:
+    """The fields of a record other than ``id`` and ``text`` as strings: a string as it is, any
+    other JSON value as compact JSON (``3``, ``true``, ``["a","b"]``); ``null`` is left out."""
+    meta: dict[str, str] = {}
+    for key, value in record.items():
+        if key in ("id", "text") or value is None:
+            continue
+        shown = (
+            value
+            if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        )
+        if _SURROGATE.search(key) or _SURROGATE.search(shown):
+            raise DataError(
+                f"{at}: field {json.dumps(key)} holds a lone surrogate, which is no character; "
+                "write the character itself or a valid surrogate pair"
+            )
+        meta[key] = shown
+    return meta
+
+
+def _parse_record(
+    line: str, name: str, lineno: int, file_id: str
+) -> tuple[str, str, dict[str, str]]:
     at = f"'{name}' line {lineno}"
     try:
         record = json.loads(line)
@@ -685,8 +1057,9 @@ def _parse_record(line: str, name: str, lineno: int, file_id: str) -> tuple[str,
             f"{m.start()}), which is no character; write the character itself or a valid "
             "surrogate pair"
         )
+    meta = _record_meta(record, at)
     if "id" not in record or record["id"] is None:
-        return f"{file_id}#{lineno}", doc_text
+        return f"{file_id}#{lineno}", doc_text, meta
     doc_id = record["id"]
     if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)):
         raise DataError(
@@ -698,4 +1071,4 @@ def _parse_record(line: str, name: str, lineno: int, file_id: str) -> tuple[str,
         raise DataError(f'{at}: "id" is empty; give a non-empty id or leave the field out')
     if _SURROGATE.search(doc_id):
         raise DataError(f'{at}: "id" holds a lone surrogate, which is no character; fix the id')
-    return doc_id, doc_text
+    return doc_id, doc_text, meta

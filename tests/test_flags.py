@@ -80,6 +80,7 @@ def test_flag_names_and_drop_set() -> None:
         "login-prompt",
         "boilerplate",
         "not-vietnamese",
+        "decode-error",
     ]
     assert all(isinstance(d, str) and d and "\n" not in d for d in FLAGS.values())
     assert {

@@ -13,6 +13,7 @@ import pytest
 
 from corpus.errors import ConfigError, DataError
 from corpus.model import RawDocument
+from corpus.pipeline import process_documents
 from corpus.readers import ReadFailure, decode_bytes, read_sources, sniff_format
 from tests.shared_data import SEEDS
 
@@ -341,6 +342,83 @@ def test_empty_jsonl_file(tmp_path: Path) -> None:
     path.write_text("\n\n \n", encoding="utf-8")
     assert one_failure(read(path)).message == (
         f"'{path}' is empty (only whitespace); remove it from the input"
+    )
+
+
+def test_jsonl_fields_other_than_id_and_text_are_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    record = {
+        "id": "vne-1",
+        "text": VI,
+        "title": "Kết quả nổi bật",
+        "url": "https://example.vn/a.html",
+        "date": "2024-03-14",
+        "views": 1200,
+        "score": 0.5,
+        "live": True,
+        "tags": ["công an", "báo chí"],
+        "source": {"site": "X", "page": 2},
+        "note": None,
+        "empty": "",
+    }
+    path.write_text(
+        json.dumps(record, ensure_ascii=False) + "\n" + json.dumps({"text": "Hai."}) + "\n",
+        encoding="utf-8",
+    )
+    first, second = docs_of(read(path))
+    assert first.meta == {
+        "title": "Kết quả nổi bật",
+        "url": "https://example.vn/a.html",
+        "date": "2024-03-14",
+        "views": "1200",
+        "score": "0.5",
+        "live": "true",
+        "tags": '["công an","báo chí"]',
+        "source": '{"site":"X","page":2}',
+        "empty": "",
+    }
+    assert list(first.meta) == [
+        "title",
+        "url",
+        "date",
+        "views",
+        "score",
+        "live",
+        "tags",
+        "source",
+        "empty",
+    ]
+    assert second.meta == {}
+    assert [d.meta for d in process_documents([first, second])] == [first.meta, {}]
+
+
+def test_jsonl_metadata_with_a_lone_surrogate_fails_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "a", "text": "Một.", "title": "x\\ud800"}\n', encoding="utf-8")
+    assert one_failure(read(path)).message == (
+        f"'{path}' line 1: field \"title\" holds a lone surrogate, which is no character; "
+        "write the character itself or a valid surrogate pair"
+    )
+
+
+def test_html_metadata_reaches_the_document(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        HTML.replace(
+            "<title>Tin tức</title>",
+            '<title>Hà Nội đón mùa thu</title><link rel="canonical" href="https://tintuc.vn/ha-noi-don-mua-thu.html">'
+            '<meta property="article:published_time" content="2022-09-20T08:00:00+07:00">',
+        ),
+        encoding="utf-8",
+    )
+    [doc] = docs_of(read(path))
+    assert (doc.text, doc.meta) == (
+        HTML_TEXT,
+        {
+            "title": "Hà Nội đón mùa thu",
+            "url": "https://tintuc.vn/ha-noi-don-mua-thu.html",
+            "date": "2022-09-20",
+        },
     )
 
 

@@ -315,3 +315,17 @@ def test_import_same_position_twice_is_one_segment_with_two_systems(store: Store
         (1, 1, True),
         (1, 3, False),
     ]
+
+
+def test_document_metadata_is_kept_and_follows_the_latest_read(store: Store) -> None:
+    """HTML title/url/date and extra JSONL fields reach the store, also when only they change."""
+    d = doc("news/a.html", ["Một.", "Hai."])
+    d.meta = {"title": "Tin mới", "url": "https://example.vn/a", "date": "2024-05-01"}
+    store.add_documents([d])
+    assert store.document_meta() == {"news/a.html": d.meta}
+    d.meta = {"title": "Tin mới (cập nhật)", "date": "2024-05-02"}
+    result = store.add_documents([d])
+    assert result.unchanged == ("news/a.html",)
+    assert store.document_meta() == {
+        "news/a.html": {"title": "Tin mới (cập nhật)", "date": "2024-05-02"}
+    }

@@ -55,6 +55,7 @@ def add_input_options(
         default="auto",
         help="format of stdin (files are recognised by extension); default: sniffed",
     )
+    add_decode_option(g)
     g.add_argument(
         "--paragraphs",
         choices=["line", "blank"],
@@ -231,6 +232,7 @@ def read_documents(
         encoding=args.encoding,
         stdin=sys.stdin.buffer,
         fmt=fmt,
+        decode_errors=args.decode_errors,
         doc_id=args.doc_id,
         exclude=exclude,
         on_skip=skipped,
@@ -268,3 +270,18 @@ def load_translator_from_args(args: argparse.Namespace, *, progress: bool = Fals
     from translate.engine import load_translator
 
     return load_translator(**model_options(args), progress=progress)
+
+
+def add_decode_option(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """``--decode-errors strict|replace``: what a few undecodable bytes in an input do (issue
+    15). Its value goes to ``read_sources(decode_errors=args.decode_errors)``."""
+    from corpus.readers import DECODE_ERRORS
+
+    group.add_argument(
+        "--decode-errors",
+        choices=list(DECODE_ERRORS),
+        default="strict",
+        help="'strict': a file that cannot be decoded is an error (default); 'replace': a file "
+        "that is UTF-8 apart from a few bad bytes is kept, each bad byte becomes U+FFFD, a "
+        "warning says how many and the segments holding one are flagged decode-error",
+    )

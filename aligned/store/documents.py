@@ -159,6 +159,11 @@ class Documents(StoreCore):
                     self._insert_document(doc, digest)
                     added.append(doc.id)
                 elif row[0] == digest and self.segments(doc.id) == list(doc.segments):
+                    # Metadata (a page's title, date) may change while the text does not.
+                    self.db.execute(
+                        "UPDATE documents SET meta = ? WHERE id = ?",
+                        (json.dumps(doc.meta, sort_keys=True, ensure_ascii=False), doc.id),
+                    )
                     unchanged.append(doc.id)
                 else:
                     changes.append(self._update_document(doc, digest))
@@ -246,8 +251,8 @@ class Documents(StoreCore):
 
     def _insert_document(self, doc: Document, digest: str) -> None:
         self.db.execute(
-            "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 doc.source,
@@ -256,6 +261,7 @@ class Documents(StoreCore):
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
                 self._next_ord(),
+                json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
             ),
         )
         self._insert_segments(doc.segments)
@@ -302,14 +308,15 @@ class Documents(StoreCore):
             ],
         )
         self.db.execute(
-            "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ? "
-            "WHERE id = ?",
+            "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ?, "
+            "meta = ? WHERE id = ?",
             (
                 doc.source,
                 digest,
                 doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
+                json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
                 doc.id,
             ),
         )
@@ -460,6 +467,13 @@ class Documents(StoreCore):
     def document_count(self) -> int:
         """The number of documents in the store."""
         return int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def document_meta(self) -> dict[str, dict[str, str]]:
+        """Every document's metadata (HTML title/url/date, extra JSONL fields), by id."""
+        return {
+            str(d): json.loads(m)
+            for d, m in self.db.execute("SELECT id, meta FROM documents WHERE meta != '{}'")
+        }
 
     def document_text(self, doc: str) -> str:
         """The cleaned text of document ``doc``; KeyError if it is not in the store."""
