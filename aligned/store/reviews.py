@@ -130,6 +130,7 @@ class Reviews(Documents):
         text: str | None = None,
         who: str = "",
         judged: str | None = None,
+        comment: str | None = None,
         at: str | None = None,
     ) -> str:
         """Append one decision on segment row ``segment`` to the log; ``judged`` None = the
@@ -143,8 +144,8 @@ class Reviews(Documents):
             if judged is None:
                 judged = self.judged_text(segment, signature)
             self.db.execute(
-                "INSERT INTO reviews (segment, signature, decision, text, judged, who, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reviews (segment, signature, decision, text, judged, who, at, "
+                "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     segment,
                     signature,
@@ -153,6 +154,7 @@ class Reviews(Documents):
                     judged,
                     who,
                     stamp,
+                    comment,
                 ),
             )
         return stamp
@@ -240,6 +242,11 @@ class Reviews(Documents):
             (doc, int(para), int(rest)),
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def example_uid(self) -> str | None:
+        """The uid of the first segment stored (for error messages); None in an empty store."""
+        row = self.db.execute("SELECT uid FROM segments ORDER BY id LIMIT 1").fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     def segment_uid_of(self, segment: int) -> str:
         """The exported id (uid) of segment row ``segment``; DataError if there is none."""
