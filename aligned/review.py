@@ -222,6 +222,7 @@ class ReviewServer(ThreadingHTTPServer):
             except DataError as exc:
                 raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from None
             at = applied.at[0]
+            state = store.review_states(d.signature, [d.segment]).get(d.segment)
             return {
                 "ok": True,
                 "segment": d.segment,
@@ -230,6 +231,9 @@ class ReviewServer(ThreadingHTTPServer):
                 "text": d.text,
                 "who": self.who,
                 "at": at,
+                "effective": None
+                if state is None
+                else {"decision": state.decision, "text": state.text, "machine": state.machine},
             }
 
     def decisions(self) -> list[dict[str, Any]]:
