@@ -22,7 +22,8 @@ import lxml.html
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from tests.cli import FAST, songngu, songngu_command
+from aligned.store.reviews import LoggedReview, effective_review
+from tests.cli import FAST, ROOT, songngu, songngu_command
 from tests.fakes import TIMEOUT
 from tests.tinymodels import TRAINED_PAIRS
 
@@ -196,6 +197,7 @@ def test_apply_a_bad_line_names_it(out_a: Path, tmp_path: Path, line: bytes, mes
 def serve(store: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         songngu_command("review", store, "--port", "0", "--who", "ana", "-q"),
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -253,6 +255,7 @@ def test_scenario_6_edits_show_in_page_and_report(
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=TIMEOUT)
     assert answer["effective"] == {"decision": "edit", "text": "Watch out!", "machine": EN[3]}
+    assert stored_reviews(store)[-1] == (VI[3], "edit", "Watch out!", EN[3], "ana")
     plain = [("mt", en, "") for en in EN]
     assert mt_cells(page) == [
         plain[0],
@@ -398,3 +401,35 @@ def test_scenario_3_replaced_reference_is_never_scored_with_old_numbers(
 def ok_out(res: subprocess.CompletedProcess[bytes]) -> str:
     ok(res)
     return res.stdout.decode("utf-8")
+
+
+# -- the rule itself -----------------------------------------------------------------------------
+
+
+def log(*rows: tuple[str, str | None, str | None]) -> list[LoggedReview]:
+    """Decision log rows (decision, edited text, judged text), oldest first."""
+    return [LoggedReview(i, d, t, j, "lan", f"t{i}") for i, (d, t, j) in enumerate(rows)]
+
+
+def state(rows: list[LoggedReview], machine: str | None) -> tuple[str, str | None] | None:
+    found = effective_review(1, rows, machine)
+    return None if found is None else (found.decision, found.text)
+
+
+def test_effective_review_rule() -> None:
+    accept_a = log(("accept", None, "A."))
+    assert state(accept_a, "A.") == ("accept", "A.")
+    assert state(accept_a, "B.") is None  # another system's different text: unreviewed
+    assert state(log(("reject", None, "A.")), "A.") == ("reject", None)
+    edit = log(("edit", "Mine.", "A."))
+    assert state(edit, "B.") == ("edit", "Mine.")  # whichever system
+    assert state(edit, None) == ("edit", "Mine.")
+    undone = log(("edit", "Mine.", "A."), ("reject", None, "Mine."))
+    assert state(undone, "A.") == ("reject", None)  # A. was replaced, the edit rejected
+    assert state(undone, "B.") is None
+    assert state(log(("edit", "Mine.", "A."), ("reject", None, "A.")), "A.") == ("edit", "Mine.")
+    redone = log(("edit", "Mine.", "A."), ("reject", None, "Mine."), ("edit", "Mine.", "A."))
+    assert state(redone, "A.") == ("edit", "Mine.")
+    latest = log(("edit", "One.", "A."), ("edit", "Two.", "One."))
+    assert state(latest, "A.") == ("edit", "Two.")
+    assert state(log(("reject", None, "A."), ("accept", None, "A.")), "A.") == ("accept", "A.")
