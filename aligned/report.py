@@ -14,6 +14,12 @@ rendered as ``<del class="diff">`` (words of system A missing from the reference
 system B where there is no reference) and ``<ins class="diff">`` (words of the reference, or of
 system B, that system A lacks).
 
+Scores are never stale: a stored score (``songngu score``) is shown only while its inputs
+digest equals that of the store's current translations and reference; otherwise the report
+recomputes it with sacrebleu (corpus scores without bootstrap, so no confidence interval) and
+says so next to the number ("the stored score is stale ..."). Recomputing costs what a report
+of an unscored store always costs (no bootstrap); only the stale sentence scores are redone.
+
 The only JSON on the page is ``<script type="application/json" id="report-config">``; it is
 built with ``json.dumps`` and ``<``, ``>``, ``&`` escaped as ``\\u003c``, ``\\u003e``,
 ``\\u0026`` before it is marked safe, so no text can close the script element.
@@ -42,10 +48,17 @@ second click (or Ctrl+Enter in it) POSTs its text. Each POST is::
                                       decision: "accept" | "edit" | "reject",
                                       text: <edited text for "edit", else null>})})
 
-A 2xx answer marks the row saved (``tr.row[data-decision]`` and ``span.state`` text
-``saved: <decision>``); any other answer shows ``error <status>: <body text>`` in
-``span.state``. Rows start with the latest decision of the ``reviews`` table for (segment,
-system A), shown the same way (``span.state`` = the decision).
+A 2xx answer (JSON with ``effective``: the segment's state after the decision, ``{"decision",
+"text", "machine"}`` or null) marks the row saved (``tr.row[data-decision]`` = the effective
+decision and ``span.state`` text ``saved: <decision>``) and redraws its ``td.mt``; any other
+answer shows ``error <status>: <body text>`` in ``span.state``. Rows start with their effective
+review state under system A (:mod:`aligned.store.reviews`), shown the same way (``span.state``
+= the decision).
+
+Human edits: a row whose human edit is in effect (any system's review) shows the edited text
+in ``td.mt`` (class ``edited``) with the machine text it replaced below it, greyed and struck
+through: ``<span class="mt-replaced">MT: <s>machine text</s></span>``; word diffs against B
+and the reference are of the edited text. The report without review mode shows the same.
 """
 
 from __future__ import annotations
@@ -128,9 +141,10 @@ class Row:
     sent: int
     flags: list[str]
     source: str
-    mt: list[DiffPart]
-    mt_text: str
+    mt: list[DiffPart]  # what the cell shows: the human edit in effect, else the machine text
+    mt_text: str  # system A's machine text
     mt_missing: bool
+    edited: bool  # a human edit is in effect: ``mt`` is it, ``mt_text`` what it replaced
     b: list[DiffPart] | None
     b_missing: bool
     ref: list[DiffPart] | None
@@ -150,7 +164,8 @@ class CorpusScore:
     name: str
     score: float
     signature: str
-    stored: bool
+    stored: bool  # False: computed for this report (none stored, or the stored one was stale)
+    stale: bool = False  # a stored score existed but its inputs changed since `songngu score`
 
 
 @dataclass(slots=True)
@@ -193,43 +208,63 @@ def _resolve_reference(store: Store, reference: str | None) -> str | None:
     return resolve_reference(store, reference)
 
 
-def _sentence_scores(store: Store, sig: str, reference: str | None) -> dict[int, dict[str, float]]:
-    """Stored sentence scores of ``sig`` against ``reference``; computed (not stored) if none."""
+@dataclass(slots=True)
+class SystemScores:
+    """One system's scores against the reference as the report shows them."""
+
+    sentences: dict[int, dict[str, float]] = field(default_factory=dict)
+    corpus: list[CorpusScore] = field(default_factory=list)
+
+
+def _system_scores(store: Store, sig: str, reference: str | None) -> SystemScores:
+    """Scores of ``sig`` against ``reference`` for the report, never stale ones.
+
+    Stored scores (``songngu score``) are shown when their inputs digest equals that of the
+    current translations and reference (:func:`aligned.scoring.inputs_digest`); any other
+    score is recomputed now with sacrebleu (cheap: corpus scores without bootstrap) and
+    marked so, and a stale stored corpus score says it was stale.
+    """
     if reference is None:
-        return {}
-    out = store.sentence_metric_scores(sig, reference, SCORE_KEYS)
-    if out:
-        return out
-    from aligned.scoring import aligned_texts, sentence_scores
-
-    ids, (hyps,), refs = aligned_texts(store, [sig], reference)
-    if ids:
-        for seg, values in zip(ids, sentence_scores(hyps, refs), strict=True):
-            out[seg] = values
-    return out
-
-
-def _corpus_scores(store: Store, sig: str, reference: str | None) -> list[CorpusScore]:
-    """Stored corpus scores (``songngu score``), else computed now without bootstrap."""
-    if reference is None:
-        return []
-    found: dict[str, CorpusScore] = {}
-    for row in store.corpus_metric_scores(sig, reference, SCORE_KEYS):
-        info = row.details
-        found[row.metric] = CorpusScore(
-            sig, str(info.get("name", row.metric)), row.value, str(info.get("signature", "")), True
-        )
-    if found:
-        return [found[k] for k in SCORE_KEYS if k in found]
-    from aligned.scoring import aligned_texts, corpus_scores
+        return SystemScores()
+    from aligned.scoring import aligned_texts, corpus_scores, inputs_digest, sentence_scores
 
     ids, (hyps,), refs = aligned_texts(store, [sig], reference)
     if not ids:
-        return []
-    return [
-        CorpusScore(sig, s.name, s.score, s.signature, False)
+        return SystemScores()
+    out = SystemScores()
+    stored = store.sentence_metric_scores(sig, reference, SCORE_KEYS)
+    todo: list[int] = []
+    for i, (seg, hyp, ref) in enumerate(zip(ids, hyps, refs, strict=True)):
+        inputs, values = stored.get(seg, (None, {}))
+        if values and inputs == inputs_digest([hyp], [ref]):
+            out.sentences[seg] = values
+        else:
+            todo.append(i)
+    if todo:
+        fresh = sentence_scores([hyps[i] for i in todo], [refs[i] for i in todo])
+        for i, values in zip(todo, fresh, strict=True):
+            out.sentences[ids[i]] = values
+    digest = inputs_digest(hyps, refs)
+    rows = store.corpus_metric_scores(sig, reference, SCORE_KEYS)
+    current = {r.metric: r for r in rows if r.inputs == digest}
+    if rows and len(current) == len(rows):
+        out.corpus = [
+            CorpusScore(
+                sig,
+                str(current[k].details.get("name", k)),
+                current[k].value,
+                str(current[k].details.get("signature", "")),
+                True,
+            )
+            for k in SCORE_KEYS
+            if k in current
+        ]
+        return out
+    out.corpus = [
+        CorpusScore(sig, s.name, s.score, s.signature, False, stale=bool(rows))
         for s in corpus_scores(hyps, refs, n_bootstrap=1)
     ]
+    return out
 
 
 def collect(
@@ -241,8 +276,9 @@ def collect(
     sig_a = sigs[0] if sigs else ""
     sig_b = sigs[1] if len(sigs) > 1 else ""
     checks = store.check_metrics_by_segment(sig_a) if sig_a else {}
-    scores_a = _sentence_scores(store, sig_a, ref_name) if sig_a else {}
-    scores_b = _sentence_scores(store, sig_b, ref_name) if sig_b else {}
+    by_system = {sig: _system_scores(store, sig, ref_name) for sig in sigs}
+    scores_a = by_system[sig_a].sentences if sig_a else {}
+    scores_b = by_system[sig_b].sentences if sig_b else {}
     out: list[Row] = []
     docs: list[str] = []
     all_flags: set[str] = set()
@@ -252,19 +288,22 @@ def collect(
         if not docs or docs[-1] != seg.doc:
             docs.append(seg.doc)
         mt_text = seg.mt or ""
-        mt_parts = _plain(mt_text)
+        edited = seg.decision == "edit"
+        shown = seg.decision_text if edited else mt_text
+        has_shown = edited or seg.mt is not None
+        mt_parts = _plain(shown)
         b_parts: list[DiffPart] | None = None
         ref_parts: list[DiffPart] | None = None
         if sig_b:
             b_text = seg.b or ""
             b_parts = _plain(b_text)
-            if seg.mt is not None and seg.b is not None:
-                mt_parts, b_parts = word_diff(mt_text, b_text)
+            if has_shown and seg.b is not None:
+                mt_parts, b_parts = word_diff(shown, b_text)
         if ref_name is not None:
             ref_text = seg.ref or ""
             ref_parts = _plain(ref_text)
-            if seg.mt is not None and ref_text:
-                mt_parts, ref_parts = word_diff(mt_text, ref_text)
+            if has_shown and ref_text:
+                mt_parts, ref_parts = word_diff(shown, ref_text)
         out.append(
             Row(
                 id=seg.id,
@@ -275,7 +314,8 @@ def collect(
                 source=seg.source,
                 mt=mt_parts,
                 mt_text=mt_text,
-                mt_missing=seg.mt is None,
+                mt_missing=not has_shown,
+                edited=edited,
                 b=b_parts,
                 b_missing=bool(sig_b) and seg.b is None,
                 ref=ref_parts,
@@ -287,9 +327,7 @@ def collect(
                 decision_text=seg.decision_text,
             )
         )
-    corpus: list[CorpusScore] = []
-    for sig in sigs:
-        corpus += _corpus_scores(store, sig, ref_name)
+    corpus = [c for sig in sigs for c in by_system[sig].corpus]
     return ReportData(sigs, ref_name, out, corpus, docs, sorted(all_flags))
 
 

@@ -35,14 +35,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from aligned.decisions import Decision, apply_decisions, check_decision
 from aligned.store import Store, open_store
-from corpus.errors import ConfigError
+from corpus.errors import ConfigError, DataError
 
 API_DECISION = "/api/decision"
 API_DECISIONS = "/api/decisions"
 TOKEN_HEADER = "X-Songngu-Token"
 MAX_BODY = 1 << 20  # 1 MiB: one decision is a few hundred bytes
-DECISIONS = ("accept", "edit", "reject")
 
 #: ``render(store, signature, review) -> html``: the page; ``review`` is the report's
 #: ``{"token": ..., "api": ...}`` review-mode argument.
@@ -105,8 +105,8 @@ class RequestError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    """One validated POST body."""
+class PostedDecision:
+    """One validated POST body (applied as an :class:`aligned.decisions.Decision`)."""
 
     segment: int
     signature: str
@@ -114,7 +114,7 @@ class Decision:
     text: str | None
 
 
-def parse_decision(body: bytes) -> Decision:
+def parse_decision(body: bytes) -> PostedDecision:
     """Validate a decision POST body, or raise :class:`RequestError` (400) saying what is wrong."""
     try:
         data = json.loads(body.decode("utf-8"))
@@ -138,20 +138,11 @@ def parse_decision(body: bytes) -> Decision:
         raise RequestError(
             HTTPStatus.BAD_REQUEST, f"'signature' must be a system signature, got {signature!r}"
         )
-    if decision not in DECISIONS:
-        raise RequestError(
-            HTTPStatus.BAD_REQUEST,
-            f"'decision' must be one of accept, edit, reject; got {decision!r}",
-        )
-    if text is not None and not isinstance(text, str):
-        raise RequestError(
-            HTTPStatus.BAD_REQUEST, f"'text' must be a string or null, got {type(text).__name__}"
-        )
-    if decision == "edit" and not (text or "").strip():
-        raise RequestError(
-            HTTPStatus.BAD_REQUEST, "an 'edit' decision needs the edited text in 'text'"
-        )
-    return Decision(segment, signature, str(decision), text if decision == "edit" else None)
+    problem = check_decision(decision, text)
+    if problem is not None:
+        raise RequestError(HTTPStatus.BAD_REQUEST, problem)
+    edited = str(text) if decision == "edit" and text is not None else None
+    return PostedDecision(segment, signature, str(decision), edited)
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -210,8 +201,10 @@ class ReviewServer(ThreadingHTTPServer):
         with open_store(self.store_path, create=False) as store:
             return self.render(store, self.signature, {"token": self.token, "api": API_DECISION})
 
-    def save(self, d: Decision) -> dict[str, Any]:
-        """Save one decision now; 422 for a segment or system the store does not have."""
+    def save(self, d: PostedDecision) -> dict[str, Any]:
+        """Save one decision now, through :func:`aligned.decisions.apply_decisions` (as
+        ``songngu review --apply`` does); 422 for a segment or system the store does not have.
+        """
         with self.write_lock, open_store(self.store_path, create=False) as store:
             position = store.translated_position(d.segment, d.signature)
             if position is None:
@@ -223,7 +216,13 @@ class ReviewServer(ThreadingHTTPServer):
                 raise RequestError(
                     HTTPStatus.UNPROCESSABLE_ENTITY, f"{what}; reload the page and try again"
                 )
-            at = store.add_review(*position, d.signature, d.decision, text=d.text, who=self.who)
+            decision = Decision(store.segment_uid_of(d.segment), d.decision, d.text, self.who)
+            try:
+                applied = apply_decisions(store, [decision], d.signature)
+            except DataError as exc:
+                raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from None
+            at = applied.at[0]
+            state = store.review_states(d.signature, [d.segment]).get(d.segment)
             return {
                 "ok": True,
                 "segment": d.segment,
@@ -232,10 +231,13 @@ class ReviewServer(ThreadingHTTPServer):
                 "text": d.text,
                 "who": self.who,
                 "at": at,
+                "effective": None
+                if state is None
+                else {"decision": state.decision, "text": state.text, "machine": state.machine},
             }
 
     def decisions(self) -> list[dict[str, Any]]:
-        """The latest decision per segment under the served system, in segment order."""
+        """The effective decision per segment under the served system, in segment order."""
         with open_store(self.store_path, create=False) as store:
             rows = store.latest_decisions(self.signature)
         return [

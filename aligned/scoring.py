@@ -13,10 +13,18 @@ In a store, corpus scores are rows of ``scores`` with ``segment`` NULL and per-s
 scores rows with the segment id (the first segment of a ``2-1`` reference unit, scored against
 both segments' outputs joined); ``reference`` is the reference's name and ``details`` JSON holds
 the sacrebleu signature (and, for corpus rows, the confidence interval).
+
+Scores know their inputs: every stored row records ``inputs`` = :func:`inputs_digest` of the
+hypothesis and reference texts it was computed from, in order (all of them for a corpus row,
+the segment's own pair for a sentence row). Readers recompute the digest from the store's
+current texts; a score whose digest differs is stale and is never shown as current (the report
+recomputes it, see :mod:`aligned.report`; ``songngu score`` always recomputes).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -352,6 +360,13 @@ def aligned_texts(
     return ids, hyps, refs
 
 
+def inputs_digest(hyps: Sequence[str], refs: Sequence[str]) -> str:
+    """sha256 of the hypothesis and reference texts, in order (what a score was computed
+    from): JSON of ``[hyps, refs]``, so no two different inputs give one digest."""
+    payload = json.dumps([list(hyps), list(refs)], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(slots=True)
 class StoreScores:
     """What :func:`score_store` computed and stored."""
@@ -367,7 +382,8 @@ def score_store(
 ) -> StoreScores:
     """Corpus and sentence scores of ``signature`` against ``reference``, stored in ``scores``.
 
-    Earlier scores of the same system and reference are replaced (one transaction).
+    Earlier scores of the same system and reference are replaced (one transaction); each row
+    records the digest of its inputs (module docstring).
     """
     from aligned.store import MetricRow
 
@@ -380,11 +396,12 @@ def score_store(
     scores = corpus_scores(hyps, refs, n_bootstrap=n_bootstrap)
     per_segment = sentence_scores(hyps, refs)
     sent_sigs = sentence_signatures()
-    rows = [MetricRow(None, s.key, s.score, s.as_dict()) for s in scores]
-    rows += [
-        MetricRow(seg, key, values[key], {"signature": sent_sigs[key]})
-        for seg, values in zip(ids, per_segment, strict=True)
-        for key in METRICS
-    ]
+    digest = inputs_digest(hyps, refs)
+    rows = [MetricRow(None, s.key, s.score, s.as_dict(), digest) for s in scores]
+    for seg, values, hyp, ref in zip(ids, per_segment, hyps, refs, strict=True):
+        own = inputs_digest([hyp], [ref])
+        rows += [
+            MetricRow(seg, key, values[key], {"signature": sent_sigs[key]}, own) for key in METRICS
+        ]
     store.replace_metric_scores(signature, reference, METRICS, rows)
     return StoreScores(signature, reference, len(ids), scores)

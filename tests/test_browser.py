@@ -139,6 +139,9 @@ def test_review_edit_and_accept_land_in_store_and_tmx(
         edited.locator("button.edit").click()
         expect(edited.locator(".state")).to_have_text("saved: edit")
         expect(edited).to_have_attribute("data-decision", "edit")
+        # The cell shows the edit, with the machine text it replaced struck through below.
+        expect(edited.locator("td.mt")).to_have_text("I go to school.MT: TÔI ĐI HỌC.")
+        expect(edited.locator("td.mt .mt-replaced s")).to_have_text("TÔI ĐI HỌC.")
 
         accepted = page.locator(f"#seg-{ids['Xin chào.']}")
         accepted.locator("button.accept").click()
@@ -153,6 +156,9 @@ def test_review_edit_and_accept_land_in_store_and_tmx(
         page.reload()
         expect(page.locator(f"#seg-{ids['Tôi đi học.']}")).to_have_attribute(
             "data-decision", "edit"
+        )
+        expect(page.locator(f"#seg-{ids['Tôi đi học.']} td.mt")).to_have_text(
+            "I go to school.MT: TÔI ĐI HỌC."
         )
         expect(page.locator(f"#seg-{ids['Xin chào.']} .state")).to_have_text("accept")
     assert dialogs == []

@@ -241,6 +241,23 @@ def test_review_controls_and_latest_decision(store: Store) -> None:
         render_report(store, review={"token": "x"})
 
 
+def test_a_human_edit_is_shown_under_every_system(store: Store) -> None:
+    store.add_review("a", 1, 1, str(SIG), "edit", text="The cat sits.", who="lan")
+    store.add_review("a", 1, 2, str(SIG), "accept", who="lan")
+    run_system(store, SuffixTranslator(SIG2))  # B's texts differ: " NOW" appended
+    tree = parse(render_report(store, systems=[str(SIG2)]))
+    first = select(tree, "tr.row td.mt")[0]
+    assert markup(first) == (
+        '<td class="mt edited">The cat sits.<span class="mt-replaced">MT: '
+        "<s>CON MÈO NGỒI NOW</s></span></td>"
+    )
+    rows = select(tree, "tr.row")
+    assert [r.get("data-decision") for r in rows] == ["edit", "", "", ""]  # accept: not B's text
+    tree = parse(render_report(store, systems=[str(SIG)]))
+    assert [r.get("data-decision") for r in select(tree, "tr.row")] == ["edit", "accept", "", ""]
+    assert texts(tree, "tr.row td.mt .mt-replaced s")[0] == "CON MÈO NGỒI"
+
+
 def test_system_errors(store: Store) -> None:
     with pytest.raises(ConfigError, match="at most two systems"):
         render_report(store, systems=["latest", "a", "b"])

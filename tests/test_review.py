@@ -145,6 +145,8 @@ def test_decisions_survive_a_restart_and_are_shown(store_path: Path) -> None:
     row = re.search(rf'<tr [^>]*id="seg-{ids["Tôi đi học."]}"[^>]*>', page)
     assert row is not None and 'data-decision="edit"' in row.group(0)
     assert ">I study.</textarea>" in page
+    cell = '<td class="mt edited">I study.<span class="mt-replaced">MT: <s>TÔI ĐI HỌC.</s></span>'
+    assert cell in page  # the edit, with the machine text it replaced
     row = re.search(rf'<tr [^>]*id="seg-{ids["Xin chào."]}"[^>]*>', page)
     assert row is not None and 'data-decision="reject"' in row.group(0)
 

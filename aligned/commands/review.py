@@ -1,4 +1,5 @@
-"""``songngu review``: serve the report in review mode on this machine, saving decisions."""
+"""``songngu review``: serve the report in review mode on this machine, saving decisions; or
+apply decisions made elsewhere (``--apply FILE``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 from corpus.errors import EXIT_OK
 
-HELP = "review translations in the browser: accept, edit or reject, saved in the store"
+HELP = "review translations in the browser (accept, edit, reject), or apply a decisions file"
 
 DESCRIPTION = """\
 Serve the report of one system's translations in review mode on a local web server and print
@@ -16,12 +17,32 @@ and the time), survives a restart, and is carried into exports: an edit replaces
 TMX marks reviewed pairs with x-reviewed, and `songngu export --reviewed-only` keeps accepted
 and edited pairs only; rejected pairs are left out.
 
+A human edit is a translation in its own right: exports prefer it over any system's machine
+text (whichever system is latest), and the page and report show it with the machine text it
+replaced. An accept or reject holds for the exact text it judged: another system's different
+output of the same sentence is unreviewed.
+
+--apply FILE applies decisions made elsewhere, exactly as the server saves them. FILE is
+JSONL ('-' = stdin), one object per line:
+  {"id": "<exported id>", "decision": "accept" | "edit" | "reject",
+   "text": "<edited English; edit only>", "who": "<reviewer>"}
+The id is a pair's `id` in any export (TMX tuid, TSV/JSONL id). Each decision judges the text
+in effect under --system: the segment's human edit if it has one, else that system's machine
+text. An unknown id or a bad line is a data error (exit 65) naming the line, and then nothing
+is applied.
+
 The server listens on 127.0.0.1 only. Another address needs --host (and prints a warning):
 whoever reaches it can read the corpus. Stop it with Ctrl-C.
 """
 
 
 EPILOG = """\
+example (decisions made elsewhere, one JSON object per line; ids from any export):
+  songngu run examples/news/ -o out/
+  echo '{"id": "000_abbbb2874d62dfae.txt#480f89bb6d", "decision": "accept"}' > d.jsonl
+  echo '{"id": "000_abbbb2874d62dfae.txt#61304a3c55", "decision": "reject"}' >> d.jsonl
+  songngu review out/corpus.sqlite --apply d.jsonl --who lan
+
 example (open the URL it prints; Ctrl-C stops the server, decisions are saved):
   songngu run examples/news/ -o out/
   songngu review out/corpus.sqlite --port 0
@@ -62,11 +83,44 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="reviewer name stored with each decision (default: the OS user name)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
+    p.add_argument(
+        "--apply",
+        metavar="FILE",
+        help="apply the decisions in FILE (JSONL, '-' = stdin) instead of serving; all or none",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no request log or summary on stderr")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.apply is not None:
+        return apply(args)
+    return serve(args)
+
+
+def apply(args: argparse.Namespace) -> int:
+    """``--apply FILE``: every decision in FILE, in one transaction, or none."""
+    from aligned.decisions import apply_decisions, read_decisions
+    from aligned.review import default_who
+    from aligned.store import open_store, sqlite_errors
+    from aligned.textio import read_text
+    from corpus.errors import DataError
+
+    name = "stdin" if args.apply == "-" else args.apply
+    text = read_text(args.apply, what="decisions")
+    try:
+        decisions = read_decisions(text, name, who=args.who or default_who())
+        with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+            applied = apply_decisions(store, decisions, args.system)
+    except DataError as exc:
+        raise DataError(f"{exc}; nothing was applied") from None
+    if not args.quiet:
+        print(f"songngu: {applied.summary(args.store)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the review page until Ctrl-C."""
     from aligned.commands._common import warn
     from aligned.review import ReviewServer, bind_policy
     from aligned.store import sqlite_errors

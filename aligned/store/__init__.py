@@ -15,7 +15,7 @@ a mixin of :class:`Store`:
   pending texts).
 * :mod:`~aligned.store.refs`: ``refs`` (reference translations).
 * :mod:`~aligned.store.scores`: ``scores`` (metric scores and check flags).
-* :mod:`~aligned.store.reviews`: ``reviews`` (the decision log).
+* :mod:`~aligned.store.reviews`: ``reviews`` (the decision log and what it means per system).
 * :mod:`~aligned.store.views`: read-only joins (export pairs, report rows).
 """
 
@@ -33,7 +33,7 @@ from aligned.store.documents import (
     SegmentText,
 )
 from aligned.store.refs import ReferenceRow, References
-from aligned.store.reviews import ReviewDecision, Reviews
+from aligned.store.reviews import ReviewDecision, Reviews, ReviewState
 from aligned.store.schema import APPLICATION, MIGRATIONS, SCHEMA_VERSION
 from aligned.store.scores import CHECK_PREFIX, CheckFlag, MetricRow, Scores, StoredFlag
 from aligned.store.translations import (
@@ -43,10 +43,10 @@ from aligned.store.translations import (
     Translations,
     signature_fields,
 )
-from aligned.store.views import ReportSegment, Views
+from aligned.store.views import EDITED_FROM, ReportSegment, Views
 
 
-class Store(Reviews, Translations, References, Scores, Views, Documents):
+class Store(Views, Reviews, Translations, References, Scores, Documents):
     """An open corpus store; use as a context manager, or call :meth:`close`.
 
     Every write method runs in :meth:`transaction`; wrap several in one
@@ -65,6 +65,7 @@ def open_store(path: str | Path, *, create: bool = True) -> Store:
 __all__ = [
     "APPLICATION",
     "CHECK_PREFIX",
+    "EDITED_FROM",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AddResult",
@@ -78,6 +79,7 @@ __all__ = [
     "ReferenceRow",
     "ReportSegment",
     "ReviewDecision",
+    "ReviewState",
     "SegmentText",
     "Store",
     "StoreCore",

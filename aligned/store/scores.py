@@ -2,8 +2,13 @@
 
 Corpus scores are rows with ``segment`` NULL, sentence scores rows with the segment id;
 ``reference`` names the reference and ``details`` is JSON (the sacrebleu signature, and for
-corpus rows the confidence interval). A check flag is a row with ``metric = 'check:<name>'``,
-``reference`` NULL and ``details`` ``{"detail": ...}``, for flagged segments only.
+corpus rows the confidence interval). ``inputs`` is the digest of the hypothesis and reference
+texts a score was computed from (NULL: unknown, as after the v1→v2 migration): a reader
+compares it with the digest of the current texts and never presents a score whose inputs
+changed (a reference replaced under the same name, a re-translated segment).
+
+A check flag is a row with ``metric = 'check:<name>'``, ``reference`` NULL and ``details``
+``{"detail": ...}``, for flagged segments only.
 """
 
 from __future__ import annotations
@@ -46,13 +51,15 @@ class StoredFlag:
 
 @dataclass(frozen=True, slots=True)
 class MetricRow:
-    """A metric score to store or read: the segment (None: corpus score), metric, value and
-    its details (sacrebleu signature, interval...)."""
+    """A metric score to store or read: the segment (None: corpus score), metric, value, its
+    details (sacrebleu signature, interval...) and ``inputs``, the digest of the texts it was
+    computed from (:func:`aligned.scoring.inputs_digest`; None = unknown, i.e. stale)."""
 
     segment: int | None
     metric: str
     value: float
     details: dict[str, Any]
+    inputs: str | None = None
 
 
 def _json(details: dict[str, Any]) -> str:
@@ -154,37 +161,51 @@ class Scores(StoreCore):
             )
             self.db.executemany(
                 "INSERT INTO scores (segment, signature, reference, metric, value, details, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (r.segment, signature, reference, r.metric, r.value, _json(r.details), created)
+                    (
+                        r.segment,
+                        signature,
+                        reference,
+                        r.metric,
+                        r.value,
+                        _json(r.details),
+                        created,
+                        r.inputs,
+                    )
                     for r in rows
                 ],
             )
 
     def sentence_metric_scores(
         self, signature: str, reference: str, metrics: Sequence[str]
-    ) -> dict[int, dict[str, float]]:
-        """Segment id → metric → stored sentence score of ``signature`` against ``reference``."""
+    ) -> dict[int, tuple[str | None, dict[str, float]]]:
+        """Segment id → (inputs digest, metric → stored sentence score) of ``signature``
+        against ``reference``; the digest says whether the score is still current."""
         marks = ", ".join("?" * len(metrics))
         rows = self.db.execute(
-            "SELECT segment, metric, value FROM scores WHERE segment IS NOT NULL AND "
+            "SELECT segment, metric, value, inputs FROM scores WHERE segment IS NOT NULL AND "
             f"signature = ? AND reference = ? AND metric IN ({marks}) ORDER BY id",
             (signature, reference, *metrics),
         )
-        out: dict[int, dict[str, float]] = {}
-        for seg, metric, value in rows:
+        out: dict[int, tuple[str | None, dict[str, float]]] = {}
+        for seg, metric, value, inputs in rows:
             if value is not None:
-                out.setdefault(int(seg), {})[str(metric)] = float(value)
+                out.setdefault(int(seg), (inputs, {}))[1][str(metric)] = float(value)
         return out
 
     def corpus_metric_scores(
         self, signature: str, reference: str, metrics: Sequence[str]
     ) -> list[MetricRow]:
-        """Stored corpus scores of ``signature`` against ``reference``, in stored order."""
+        """Stored corpus scores of ``signature`` against ``reference``, in stored order (with
+        their inputs digest: compare it before presenting a score)."""
         marks = ", ".join("?" * len(metrics))
         rows = self.db.execute(
-            "SELECT metric, value, details FROM scores WHERE segment IS NULL AND signature = ? "
-            f"AND reference = ? AND metric IN ({marks}) ORDER BY id",
+            "SELECT metric, value, details, inputs FROM scores WHERE segment IS NULL AND "
+            f"signature = ? AND reference = ? AND metric IN ({marks}) ORDER BY id",
             (signature, reference, *metrics),
         )
-        return [MetricRow(None, str(m), float(v), json.loads(det or "{}")) for m, v, det in rows]
+        return [
+            MetricRow(None, str(m), float(v), json.loads(det or "{}"), inp)
+            for m, v, det, inp in rows
+        ]

@@ -7,17 +7,22 @@ counts" must be applied the same way in both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aligned.pairs import AlignedPair
-from aligned.store.core import StoreCore, flags_tuple
+from aligned.store.core import flags_tuple
+from aligned.store.reviews import Reviews
+
+#: ``AlignedPair.extra`` key of an exported human edit: the machine text it replaced.
+EDITED_FROM = "edited_from"
 
 
 @dataclass(frozen=True, slots=True)
 class ReportSegment:
-    """One segment with up to two systems' translations, a reference and system A's latest
-    review decision (what the HTML report shows on a row)."""
+    """One segment with up to two systems' translations, a reference and its effective review
+    state under system A (what the HTML report shows on a row)."""
 
     id: int
     doc: str
@@ -30,11 +35,11 @@ class ReportSegment:
     b: str | None  # system B's translation
     ref: str | None
     ref_alignment: str | None
-    decision: str  # '' = no decision
-    decision_text: str
+    decision: str  # effective decision under system A: accept | edit | reject; '' = none
+    decision_text: str  # the human edit in effect (decision 'edit'), else ''
 
 
-class Views(StoreCore):
+class Views(Reviews):
     """Queries across documents, translations, references and reviews."""
 
     def pairs(
@@ -47,29 +52,40 @@ class Views(StoreCore):
         """Translated segments under ``signature`` as pairs, in (doc, para, sent) order.
 
         Segments flagged with any of ``drop`` are left out, and so are segments without a
-        translation under ``signature``. Review decisions are carried: the latest decision
-        per segment counts; 'edit' replaces the target, 'accept'/'edit' set ``reviewed``,
-        'reject' leaves the pair out. ``reviewed_only`` keeps accepted/edited pairs only.
+        translation under ``signature``. Review decisions apply as
+        :mod:`aligned.store.reviews` says, across systems: a human edit in effect is the
+        target (``reviewed``, ``extra["edited_from"]`` = the machine text it replaced), an
+        accept of this very machine text sets ``reviewed``, a reject leaves the pair out.
+        ``reviewed_only`` keeps accepted and edited pairs only.
         """
+        states = self.review_states(signature)
         rows = self.db.execute(
-            "SELECT s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, t.score, "
-            "s.uid, "
-            "(SELECT r.decision || ':' || coalesce(r.text, '') FROM reviews r "
-            " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1) "
+            "SELECT s.id, s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, "
+            "t.score, s.uid, d.meta "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
             "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
             (signature,),
         )
-        for doc, para, sent, start, end, source, flags, target, score, uid, review in rows:
+        doc_extra: dict[str, dict[str, str]] = {}  # per document: its metadata as doc-* keys
+        for seg, doc, para, sent, start, end, source, flags, target, score, uid, meta in rows:
             flag_tuple = flags_tuple(flags)
             if drop.intersection(flag_tuple):
                 continue
-            decision, _, edited = (review or "").partition(":")
-            if decision == "reject" or (reviewed_only and decision not in ("accept", "edit")):
+            state = states.get(seg)
+            if state is None:
+                if reviewed_only:
+                    continue
+            elif state.decision == "reject":
                 continue
+            edited = state is not None and state.decision == "edit"
+            if doc not in doc_extra:
+                doc_extra[doc] = {f"doc-{k}": v for k, v in json.loads(meta).items()}
+            extra = dict(doc_extra[doc])
+            if edited:
+                extra[EDITED_FROM] = target
             yield AlignedPair(
                 source=source,
-                target=edited if decision == "edit" else target,
+                target=str(state.text) if state is not None and edited else target,
                 doc=doc,
                 para=para,
                 sent=sent,
@@ -78,7 +94,8 @@ class Views(StoreCore):
                 flags=flag_tuple,
                 signature=signature,
                 score=score,
-                reviewed=decision in ("accept", "edit"),
+                reviewed=state is not None,
+                extra=extra,
                 uid=uid,
             )
 
@@ -86,23 +103,25 @@ class Views(StoreCore):
         self, sig_a: str, sig_b: str = "", reference: str | None = None
     ) -> list[ReportSegment]:
         """Every segment in (doc, para, sent) order with system A's (``sig_a``) and system
-        B's (``sig_b``; '' = none) translations, reference ``reference``'s text and system
-        A's latest review decision."""
+        B's (``sig_b``; '' = none) translations, reference ``reference``'s text and the
+        effective review state under system A (a human edit in effect is ``decision_text``,
+        ``mt`` stays the machine text it replaced)."""
         rows = self.db.execute(
             "SELECT s.id, s.doc, s.para, s.sent, s.text, s.flags, a.text, a.score, b.text, "
-            "r.text, r.alignment, "
-            "(SELECT v.decision || ':' || coalesce(v.text, '') FROM reviews v "
-            " WHERE v.segment = s.id AND v.signature = ? ORDER BY v.id DESC LIMIT 1) "
+            "r.text, r.alignment "
             "FROM segments s "
             "LEFT JOIN translations a ON a.segment = s.id AND a.signature = ? "
             "LEFT JOIN translations b ON b.segment = s.id AND b.signature = ? "
             "LEFT JOIN refs r ON r.segment = s.id AND r.name = ? "
             "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
-            (sig_a, sig_a, sig_b, reference or ""),
+            (sig_a, sig_b, reference or ""),
         )
+        states = self.review_states(sig_a) if sig_a else {}
         out = []
-        for seg, doc, para, sent, src, flags, mt, mscore, bt, ref, align, review in rows:
-            decision, _, edited = (review or "").partition(":")
+        for seg, doc, para, sent, src, flags, mt, mscore, bt, ref, align in rows:
+            state = states.get(int(seg))
+            decision = "" if state is None else state.decision
+            edited = str(state.text) if state is not None and decision == "edit" else ""
             out.append(
                 ReportSegment(
                     int(seg),
