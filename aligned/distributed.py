@@ -27,7 +27,12 @@ from typing import Any
 from aligned.runner import Chunk, ChunkTranslator, LocalChunks
 from aligned.store import PendingText
 from corpus.errors import ConfigError, ModelError, SongnguError
-from translate.defaults import DEFAULT_BACKEND, DEFAULT_BEAM, DEFAULT_DEVICE
+from translate.defaults import (
+    DEFAULT_BACKEND,
+    DEFAULT_BEAM,
+    DEFAULT_DEVICE,
+    DEFAULT_MAX_LENGTH_FACTOR,
+)
 from translate.types import Hypothesis, Signature, Translator
 
 #: ``--engine`` choices: where ``songngu run`` translates (see :func:`chunk_translator`).
@@ -47,6 +52,7 @@ class ModelSpec:
     precision: str | None = None
     beam: int = DEFAULT_BEAM
     max_length: int | None = None
+    max_length_factor: float = DEFAULT_MAX_LENGTH_FACTOR
     batch_tokens: int | None = None
     device: str = DEFAULT_DEVICE
     threads: int | None = None

@@ -255,7 +255,8 @@ class _RecordingTranslator:
         from types import SimpleNamespace
 
         self.calls.append({"n": len(source), **kw})
-        return [SimpleNamespace(hypotheses=[["b"]], scores=[-0.5]) for _ in source]
+        result = SimpleNamespace(hypotheses=[["b"]], scores=[-0.5])
+        return [SimpleNamespace(result=lambda: result) for _ in source]
 
 
 @pytest.mark.parametrize(
@@ -285,7 +286,33 @@ def test_sub_batches_are_equal_and_fill_every_core(
         workers=workers,
     )
     out = backend.generate([[1, 2]] * n, beam=beam, max_new_tokens=5)
-    assert fake.calls[0]["max_batch_size"] == sub
-    assert fake.calls[0]["max_input_length"] == 0  # never truncates
+    sizes = [c["n"] for c in fake.calls]
+    assert sizes[:-1] == [sub] * (len(sizes) - 1) and 0 < sizes[-1] <= sub and sum(sizes) == n
+    for call in fake.calls:
+        assert call["asynchronous"] is True  # sub-batches run in parallel, one per core
+        assert call["max_input_length"] == 0  # never truncates
+        assert call["max_decoding_length"] == 5
     assert [g.ids for g in out] == [[7]] * n
     assert backend.preferred_batch_tokens == 65536
+
+
+def test_sub_batches_decode_to_their_own_longest_bound() -> None:
+    """Sentences are grouped by bound (longest first) and each sub-batch is decoded only as far
+    as its longest bound, so a short sentence never loops to a long one's bound."""
+    from translate.ct2 import CT2Backend
+
+    fake = _RecordingTranslator()
+    backend = CT2Backend(
+        fake,
+        precision="int8",
+        device="cpu",
+        source_pieces=["<unk>", "a", "</s>"],
+        target_ids={"b": 7},
+        unk_id=0,
+        workers=2,
+    )
+    bounds = [6, 30, 9, 60, 3, 33, 12, 57]
+    out = backend.generate([[1, 2]] * 8, beam=1, max_new_tokens=bounds)
+    # 8 sentences on 2 cores: 2 sub-batches of 4, bounds 60 57 33 30 and 12 9 6 3.
+    assert [(c["n"], c["max_decoding_length"]) for c in fake.calls] == [(4, 60), (4, 12)]
+    assert [g.ids for g in out] == [[7]] * 8

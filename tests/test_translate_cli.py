@@ -92,6 +92,7 @@ def test_help_lists_options() -> None:
         "--precision",
         "--beam",
         "--max-length",
+        "--max-length-factor",
         "--batch-tokens",
         "--device",
         "--threads",

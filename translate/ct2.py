@@ -31,11 +31,12 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from corpus.errors import ConfigError, ModelError
-from translate.backend import Generated
+from translate.backend import Generated, per_example
 from translate.defaults import DEFAULT_DEVICE
 
 MARKER = ".songngu-complete"
@@ -276,13 +277,14 @@ class CT2Backend:
         self.workers = workers
         self.use_vmap = use_vmap
         self.preferred_batch_tokens = CPU_BATCH_TOKENS if device == "cpu" else GPU_BATCH_TOKENS
+        self._target_pieces: list[str] | None = None
 
     def generate(
         self,
         batch: list[list[int]],
         *,
         beam: int,
-        max_new_tokens: int,
+        max_new_tokens: int | Sequence[int],
         min_new_tokens: int = 0,
     ) -> list[Generated]:
         if not batch:
@@ -296,6 +298,7 @@ class CT2Backend:
                 "CTranslate2 conversion disagree; delete the cache in "
                 f"{cache_root() / 'ct2'} and retry"
             ) from None
+        bounds = per_example(max_new_tokens, len(batch))
         # Source lists end with EOS; CTranslate2's Marian models add no EOS themselves
         # (add_source_eos=false), so the input is passed as is.
         sub = len(batch)
@@ -305,24 +308,99 @@ class CT2Backend:
             target = SUB_BATCH_GREEDY if beam == 1 else SUB_BATCH_BEAM
             rounds = math.ceil(len(batch) / (self.workers * target))
             sub = math.ceil(len(batch) / (self.workers * rounds))
-        results = self.translator.translate_batch(
-            source,
-            max_batch_size=sub,
-            batch_type="examples",
+        # CTranslate2 has one max_decoding_length per call, not per sentence: sub-batches of
+        # sentences with similar bounds (sorted, longest first) are submitted as separate
+        # asynchronous calls, which run in parallel on the cores as one call's sub-batches do.
+        order = sorted(range(len(batch)), key=lambda i: -bounds[i])
+        chunks = [order[k : k + sub] for k in range(0, len(order), sub)]
+        options: dict[str, Any] = dict(
             beam_size=beam,
-            max_decoding_length=max_new_tokens,
             min_decoding_length=min_new_tokens,
             max_input_length=0,  # the engine splits long inputs; never truncate here
             return_scores=True,
             use_vmap=self.use_vmap,
         )
-        out: list[Generated] = []
+        pending = [
+            self.translator.translate_batch(
+                [source[i] for i in chunk],
+                max_batch_size=0,
+                asynchronous=True,
+                max_decoding_length=bounds[chunk[0]],
+                **options,
+            )
+            for chunk in chunks
+        ]
+        out: list[Generated | None] = [None] * len(batch)
+        over: list[int] = []  # decoded further than their own bound allows
+        for chunk, results in zip(chunks, pending, strict=True):
+            longest = bounds[chunk[0]]
+            for i, res in zip(chunk, results, strict=True):
+                gen = self._generated(res.result())
+                out[i] = gen
+                if bounds[i] < longest and len(gen.ids) >= bounds[i]:
+                    over.append(i)
+        if over:
+            self._bound(over, source, bounds, out, beam=beam, options=options)
+        return [g for g in out if g is not None]
+
+    def _generated(self, res: Any) -> Generated:
         get = self.target_ids.get
-        for res in results:
-            ids = [get(p, self.unk_id) for p in res.hypotheses[0]]
-            score = float(res.scores[0]) if res.scores else None
-            out.append(Generated(ids=ids, score=score))
-        return out
+        ids = [get(p, self.unk_id) for p in res.hypotheses[0]]
+        score = float(res.scores[0]) if res.scores else None
+        return Generated(ids=ids, score=score)
+
+    def _bound(
+        self,
+        over: list[int],
+        source: list[list[str]],
+        bounds: list[int],
+        out: list[Generated | None],
+        *,
+        beam: int,
+        options: dict[str, Any],
+    ) -> None:
+        """Give the sentences in ``over`` what decoding under their own bound gives.
+
+        Greedy: the first ``bound`` tokens are the same whatever the horizon, so they are kept
+        and rescored (one teacher-forced pass: the mean log-probability of those tokens, what
+        a decode stopped there scores). Beam search: the horizon can change the search, so
+        they are decoded again, grouped by bound. Only sentences that reached their bound
+        (models that loop) come here.
+        """
+        if beam == 1:
+            targets: list[list[str]] = []
+            for i in over:
+                gen = out[i]
+                assert gen is not None
+                res_ids = gen.ids[: bounds[i]]
+                out[i] = Generated(ids=res_ids, score=None)
+                targets.append([self._target_piece(t) for t in res_ids])
+            scored = self.translator.score_batch(
+                [source[i] for i in over], targets, max_input_length=0
+            )
+            for i, res in zip(over, scored, strict=True):
+                logp = list(res.log_probs)[: bounds[i]]  # the last one is EOS's
+                gen = out[i]
+                assert gen is not None
+                out[i] = Generated(ids=gen.ids, score=sum(logp) / max(1, len(logp)))
+            return
+        groups: dict[int, list[int]] = {}
+        for i in over:
+            groups.setdefault(bounds[i], []).append(i)
+        for bound, rows in groups.items():
+            results = self.translator.translate_batch(
+                [source[i] for i in rows], max_decoding_length=bound, **options
+            )
+            for i, res in zip(rows, results, strict=True):
+                out[i] = self._generated(res)
+
+    def _target_piece(self, token_id: int) -> str:
+        if self._target_pieces is None:
+            pieces = [""] * (max(self.target_ids.values()) + 1)
+            for piece, i in self.target_ids.items():
+                pieces[i] = piece
+            self._target_pieces = pieces
+        return self._target_pieces[token_id]
 
 
 def load_backend(

@@ -9,6 +9,7 @@ the same model, and this logic is tested once.
 from __future__ import annotations
 
 import importlib.metadata
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from translate.defaults import (
     DEFAULT_BEAM,
     DEFAULT_DEVICE,
     DEFAULT_MAX_LENGTH,
+    DEFAULT_MAX_LENGTH_FACTOR,
     DEFAULT_MODEL,
 )
 from translate.loader import resolve_model
@@ -60,6 +62,7 @@ class Engine:
         revision: str,
         beam: int = DEFAULT_BEAM,
         max_length: int = DEFAULT_MAX_LENGTH,
+        max_length_factor: float = DEFAULT_MAX_LENGTH_FACTOR,
         batch_tokens: int = DEFAULT_BATCH_TOKENS,
         max_batch_size: int | None = None,
         progress: bool | Progress = False,
@@ -70,12 +73,18 @@ class Engine:
             raise ConfigError(
                 f"--max-length must be at least 2 (one token + EOS), got {max_length}"
             )
+        if not (max_length_factor > 0 and math.isfinite(max_length_factor)):
+            raise ConfigError(
+                f"--max-length-factor must be a positive number, got {max_length_factor}; "
+                f"the default is {DEFAULT_MAX_LENGTH_FACTOR:g} (Marian's)"
+            )
         if batch_tokens < 1:
             raise ConfigError(f"--batch-tokens must be at least 1, got {batch_tokens}")
         self.tokenizer = tokenizer
         self.backend = backend
         self.beam = beam
         self.max_length = max_length
+        self.max_length_factor = max_length_factor
         self.batch_tokens = batch_tokens
         self.max_batch_size = max_batch_size
         self.progress = progress
@@ -89,6 +98,7 @@ class Engine:
             beam=beam,
             max_length=max_length,
             version=songngu_version(),
+            max_length_factor=max_length_factor,
         )
 
     @property
@@ -106,6 +116,15 @@ class Engine:
 
     def _count(self, text: str) -> int:
         return len(self._encode(text)) - 1  # without EOS
+
+    def bound(self, source_tokens: int) -> int:
+        """New tokens (EOS included) a source of ``source_tokens`` (EOS included) may produce.
+
+        Marian's rule (``--max-length-factor``, default 3: decoding stops after factor x the
+        source length), rounded up, and never beyond the model's positions. A model that loops
+        stops here instead of at the maximum: 48 new tokens for 15 source words + EOS, not 511.
+        """
+        return max(1, min(self.max_length - 1, math.ceil(self.max_length_factor * source_tokens)))
 
     def _decode(self, ids: list[int]) -> str:
         # use_source_tokenizer=False: with a shared vocab transformers would otherwise decode
@@ -151,6 +170,9 @@ class Engine:
         for unit, gen in zip(units, generated, strict=True):
             per_sentence[unit.sentence].append(gen)
             src_tokens[unit.sentence] += len(unit.ids)
+            bound = self.bound(len(unit.ids))
+            if len(gen.ids) >= bound:
+                notes[unit.sentence].append(self._bound_note(len(unit.ids), bound))
         out: list[Hypothesis] = []
         for i, gens in enumerate(per_sentence):
             if not gens:
@@ -173,6 +195,14 @@ class Engine:
             )
         return out
 
+    def _bound_note(self, source_tokens: int, bound: int) -> str:
+        """Why an output stopped without EOS (a looping model, most likely)."""
+        if bound == self.max_length - 1:
+            why = f"the model's maximum length {self.max_length}"
+        else:
+            why = f"--max-length-factor {self.max_length_factor:g} x {source_tokens} source tokens"
+        return f"length bound: the translation was stopped at {bound} tokens ({why})"
+
     def _generate(self, units: list[_Unit], *, total_sentences: int) -> list[Generated]:
         if not units:
             return []
@@ -185,7 +215,8 @@ class Engine:
                 gens = self.backend.generate(
                     [units[i].ids for i in batch],
                     beam=self.beam,
-                    max_new_tokens=self.max_length - 1,  # the decoder start takes a position
+                    # Per sentence; at most max_length - 1: the decoder start takes a position.
+                    max_new_tokens=[self.bound(len(units[i].ids)) for i in batch],
                 )
                 if len(gens) != len(batch):
                     raise ModelError(
@@ -234,6 +265,7 @@ def load_translator(
     precision: str | None = None,
     beam: int = DEFAULT_BEAM,
     max_length: int | None = None,
+    max_length_factor: float = DEFAULT_MAX_LENGTH_FACTOR,
     batch_tokens: int | None = None,
     max_batch_size: int | None = None,
     device: str = DEFAULT_DEVICE,
@@ -243,7 +275,8 @@ def load_translator(
     """Resolve, load and wrap a model: the one entry point for the CLI and the library.
 
     ``max_length`` defaults to the model's ``max_position_embeddings`` (512 for opus-mt) and
-    may not exceed it. ``precision=None`` lets the backend choose (its ``default_precision``
+    may not exceed it; ``max_length_factor`` bounds each output by its source length (see
+    :meth:`Engine.bound`). ``precision=None`` lets the backend choose (its ``default_precision``
     for the device in ``translate.registry``). ``backend`` names an entry of
     ``translate.registry.BACKENDS``; ``batch_tokens=None`` takes the backend's measured
     preference (``preferred_batch_tokens``).
@@ -276,6 +309,7 @@ def load_translator(
         revision=resolved.revision,
         beam=beam,
         max_length=max_length,
+        max_length_factor=max_length_factor,
         batch_tokens=batch_tokens or gen.preferred_batch_tokens,
         max_batch_size=max_batch_size,
         progress=progress,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from corpus.errors import ConfigError, ModelError
-from translate.backend import Generated
+from translate.backend import Generated, per_example
 from translate.defaults import DEFAULT_BATCH_TOKENS, DEFAULT_DEVICE
 
 PRECISIONS = ("float32", "float16", "bfloat16", "int8")
@@ -61,13 +62,18 @@ class MarianBackend:
         batch: list[list[int]],
         *,
         beam: int,
-        max_new_tokens: int,
+        max_new_tokens: int | Sequence[int],
         min_new_tokens: int = 0,
     ) -> list[Generated]:
         import torch
 
         if not batch:
             return []
+        bounds = per_example(max_new_tokens, len(batch))
+        longest = max(bounds)
+        stopping = None
+        if min(bounds) < longest:
+            stopping = _row_bounds(bounds, self.device)
         width = max(len(ids) for ids in batch)
         # Right padding, as MarianTokenizer pads.
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
@@ -85,8 +91,12 @@ class MarianBackend:
                 num_return_sequences=1,
                 do_sample=False,
                 max_length=None,
-                max_new_tokens=max_new_tokens,
+                max_new_tokens=longest,
                 min_new_tokens=min_new_tokens or None,
+                stopping_criteria=stopping,
+                # opus-mt configs force EOS at the last position; Marian and CTranslate2 just
+                # stop there, and so does every shorter per-sentence bound: stop without EOS.
+                forced_eos_token_id=None,
                 output_scores=True,
                 return_dict_in_generate=True,
             )
@@ -114,6 +124,28 @@ class MarianBackend:
                     target.append(tok)
             results.append(Generated(ids=target, score=float(score)))
         return results
+
+
+def _row_bounds(bounds: list[int], device: str) -> Any:
+    """A stopping criterion that ends each sequence at its own bound of new tokens.
+
+    transformers stops a row (greedy) or finishes a beam hypothesis (beam search) when a
+    criterion says so for that row, as its own max-length criterion does for all rows at once;
+    this one does it per sentence. Rows are sentences (greedy) or sentences x kept beams.
+    """
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    limit = torch.tensor(bounds, dtype=torch.long, device=device)
+
+    class RowBounds(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            rows = input_ids.shape[0]
+            per_row = limit.repeat_interleave(rows // limit.shape[0])
+            # input_ids starts with the decoder start token: new tokens = length - 1.
+            return (input_ids.shape[1] - 1) >= per_row
+
+    return StoppingCriteriaList([RowBounds()])
 
 
 def load_backend(

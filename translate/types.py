@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from translate.defaults import DEFAULT_MAX_LENGTH_FACTOR
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -24,13 +26,15 @@ class Signature:
     beam: int
     max_length: int
     version: str  # songngu version
+    # Last, with a default, so that older call sites (positional) keep working.
+    max_length_factor: float = DEFAULT_MAX_LENGTH_FACTOR  # new tokens <= factor x source tokens
 
     def __str__(self) -> str:
         # sacrebleu style: short keys, '|' separated, stable order.
         return (
             f"model:{self.model}|rev:{self.revision}|backend:{self.backend}"
             f"|prec:{self.precision}|beam:{self.beam}|maxlen:{self.max_length}"
-            f"|songngu:{self.version}"
+            f"|lenfactor:{self.max_length_factor:g}|songngu:{self.version}"
         )
 
     def as_dict(self) -> dict[str, object]:

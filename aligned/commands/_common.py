@@ -13,7 +13,13 @@ from corpus.flags import drop_help as flag_names_help
 from corpus.model import RawDocument
 from corpus.pipeline import PipelineOptions, parse_flag_list
 from corpus.readers import ReadFailure, Skipped, read_sources
-from translate.defaults import DEFAULT_BACKEND, DEFAULT_BEAM, DEFAULT_DEVICE, DEFAULT_MODEL
+from translate.defaults import (
+    DEFAULT_BACKEND,
+    DEFAULT_BEAM,
+    DEFAULT_DEVICE,
+    DEFAULT_MAX_LENGTH_FACTOR,
+    DEFAULT_MODEL,
+)
 from translate.registry import (
     BACKENDS,
     all_devices,
@@ -195,6 +201,15 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         "model's positions, 512 for opus-mt); longer inputs are split",
     )
     d.add_argument(
+        "--max-length-factor",
+        type=float,
+        default=DEFAULT_MAX_LENGTH_FACTOR,
+        metavar="F",
+        help="a translation stops after F x its source tokens (default: %(default)g, as "
+        "Marian's --max-length-factor), so a model that loops does not run to --max-length; "
+        "part of the signature",
+    )
+    d.add_argument(
         "--batch-tokens",
         type=int,
         metavar="N",
@@ -210,6 +225,12 @@ def check_model_options(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    factor = getattr(args, "max_length_factor", DEFAULT_MAX_LENGTH_FACTOR)
+    if not (factor > 0 and factor < float("inf")):
+        raise ConfigError(
+            f"--max-length-factor must be a positive number, got {factor:g}; the default is "
+            f"{DEFAULT_MAX_LENGTH_FACTOR:g}"
+        )
 
 
 def read_documents(
@@ -254,6 +275,7 @@ MODEL_OPTIONS = (
     "precision",
     "beam",
     "max_length",
+    "max_length_factor",
     "batch_tokens",
     "device",
     "threads",
