@@ -36,12 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from aligned.store import Store, open_store
-from corpus.errors import ConfigError
+from corpus.errors import ConfigError, StoreBusyError
 
 API_DECISION = "/api/decision"
 API_DECISIONS = "/api/decisions"
 TOKEN_HEADER = "X-Songngu-Token"
 MAX_BODY = 1 << 20  # 1 MiB: one decision is a few hundred bytes
+#: Seconds a decision waits for another writer of the store (a `songngu run`) before the
+#: request fails with 503; the server takes the store's writer lock per saved decision only.
+SAVE_WAIT = 10.0
 DECISIONS = ("accept", "edit", "reject")
 
 #: ``render(store, signature, review) -> html``: the page; ``review`` is the report's
@@ -212,7 +215,13 @@ class ReviewServer(ThreadingHTTPServer):
 
     def save(self, d: Decision) -> dict[str, Any]:
         """Save one decision now; 422 for a segment or system the store does not have."""
-        with self.write_lock, open_store(self.store_path, create=False) as store:
+        try:
+            store = open_store(self.store_path, create=False, writer=True, wait=SAVE_WAIT)
+        except StoreBusyError as exc:
+            raise RequestError(
+                HTTPStatus.SERVICE_UNAVAILABLE, f"{exc}; the decision was not saved, try again"
+            ) from None
+        with self.write_lock, store:
             position = store.translated_position(d.segment, d.signature)
             if position is None:
                 what = (

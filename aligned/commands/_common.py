@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, TextIO
 
@@ -214,3 +215,42 @@ def load_translator_from_args(args: argparse.Namespace, *, progress: bool = Fals
     from translate.engine import load_translator
 
     return load_translator(**model_options(args), progress=progress)
+
+
+# -- one writer at a time (the store's writer lock) --------------------------------------------
+
+
+def add_wait_option(p: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS``, for every command that writes a store."""
+    from aligned.store.lock import DEFAULT_WAIT
+
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help="if another songngu process is writing the store, wait this long for it "
+        "(default: %(default)g), then exit 75 (0 = do not wait)",
+    )
+
+
+def writer_options(args: argparse.Namespace, store: str | os.PathLike[str]) -> dict[str, Any]:
+    """``open_store`` keywords for a command that writes ``store``: hold its writer lock,
+    waiting ``--wait`` seconds for another writer and saying once on stderr whom it waits for
+    (not with ``-q``)."""
+    wait: float = args.wait
+    if not wait >= 0:  # also NaN
+        raise ConfigError(f"--wait must be a number of seconds, 0 or more, got {wait}")
+    quiet = bool(getattr(args, "quiet", False))
+
+    def on_wait(pid: int | None) -> None:
+        if not quiet:
+            who = f"PID {pid}" if pid is not None else "another process"
+            print(
+                f"songngu: waiting for {who}, which is writing {os.fspath(store)} "
+                f"(up to {wait:g} s; --wait SECONDS)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return {"writer": True, "wait": wait, "on_wait": on_wait}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aligned.faults import crash_point
 from aligned.store.core import now
 from aligned.store.documents import Documents
 from corpus.errors import ConfigError
@@ -57,6 +58,7 @@ class Reviews(Documents):
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (seg, signature, decision, text, who, at),
             )
+            crash_point("store.review")
         return at
 
     def accept_segments(self, items: Sequence[tuple[int, str]], *, who: str) -> None:
@@ -68,6 +70,7 @@ class Reviews(Documents):
                 "VALUES (?, ?, 'accept', NULL, ?, ?)",
                 [(seg, sig, who, at) for seg, sig in items],
             )
+            crash_point("store.review")
 
     def latest_decisions(self, signature: str) -> list[ReviewDecision]:
         """The latest decision per segment under ``signature``, in segment id order."""
