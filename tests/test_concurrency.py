@@ -59,7 +59,10 @@ def _wait_for_holder(store: Path, proc: subprocess.Popen[bytes], timeout: float 
 
 
 def _waiting(pid: int, store: Path, wait: str) -> str:
-    return f"songngu: waiting for PID {pid}, which is writing {store} (up to {wait} s; --wait SECONDS)\n"
+    return (
+        f"songngu: waiting for PID {pid}, which is writing {store} (up to {wait} s; "
+        "--wait SECONDS)\n"
+    )
 
 
 def _busy(pid: int, store: Path, wait: str) -> str:

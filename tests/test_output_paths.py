@@ -7,7 +7,6 @@ the way and the fix, and no traceback; ``export -o DIR/`` writes into DIR, never
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
@@ -60,16 +59,13 @@ def test_exit_73_is_documented() -> None:
         ("afile/sub", "'{tmp}/afile' is a file, not a directory; choose another path with -o"),
     ],
 )
-def test_run_into_a_path_that_cannot_be_created(
-    output: str, message: str, tmp_path: Path
-) -> None:
+def test_run_into_a_path_that_cannot_be_created(output: str, message: str, tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     target = output if output.startswith("/") else str(tmp_path / output)
     proc = songngu("run", NEWS, "-o", target, "--model", "none")
     assert proc.returncode == 73
     assert _err(proc.stderr) == (
-        f"songngu: error: cannot create directory {target!r}: "
-        f"{message.format(tmp=tmp_path)}\n"
+        f"songngu: error: cannot create directory {target!r}: {message.format(tmp=tmp_path)}\n"
     )
 
 
