@@ -45,6 +45,7 @@ exit codes:
   1   error
   2   usage error (unknown --system)
   65  data error (damaged store, no translations)
+  75  the store is in use by another songngu process (see --wait); nothing was written
 
 example:
   songngu run examples/news/ -o out/

@@ -9,6 +9,7 @@ import sys
 from aligned.commands._common import add_wait_option, writer_options
 from aligned.textio import read_lines
 from corpus.errors import (
+    EXIT_BUSY,
     EXIT_DATA,
     EXIT_ERROR,
     EXIT_GATE,
@@ -38,7 +39,7 @@ are reproducible; the signature records it (bs:1000|seed:12345).
 """
 
 EXIT_CODES_HELP = describe_exit_codes(
-    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA],
+    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA, EXIT_BUSY],
     {
         EXIT_OK: "success, every gate passed",
         EXIT_USAGE: "usage error (bad option or gate, unknown --system/--ref)",
