@@ -237,8 +237,10 @@ def add_wait_option(p: argparse.ArgumentParser) -> None:
 def writer_options(args: argparse.Namespace, store: str | os.PathLike[str]) -> dict[str, Any]:
     """``open_store`` keywords for a command that writes ``store``: hold its writer lock,
     waiting ``--wait`` seconds for another writer and saying once on stderr whom it waits for
-    (not with ``-q``)."""
-    wait: float = args.wait
+    (not with ``-q``). A namespace built without ``--wait`` gets the default."""
+    from aligned.store.lock import DEFAULT_WAIT
+
+    wait: float = getattr(args, "wait", DEFAULT_WAIT)
     if not wait >= 0:  # also NaN
         raise ConfigError(f"--wait must be a number of seconds, 0 or more, got {wait}")
     quiet = bool(getattr(args, "quiet", False))
