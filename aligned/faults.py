@@ -43,10 +43,15 @@ CRASH_COUNT_ENV = "SONGNGU_TEST_CRASH_COUNT"
 #: Every crash point, with where it is. ``export.<format>`` points are reached once per
 #: :data:`EXPORT_ROWS` rows written, so only in files that have that many.
 CRASH_POINTS: dict[str, str] = {
+    "store.lock": "the store's writer lock just taken and its PID written, nothing else done",
     "store.migrate": "each schema migration step (a new store runs all), in its transaction",
     "store.document": "after each document is written, inside add_documents' transaction",
     "store.translation": "after each text's translations are written, inside the batch's "
     "transaction",
+    "store.review": "after review decisions are inserted (one decision, or an import's "
+    "accepts), inside their transaction",
+    "store.history": "after human work of a removed segment is copied to history, inside "
+    "add_documents' transaction",
     "run.batch": "a batch translated by the model, before its transaction",
     "run.committed": "right after a batch's transaction committed",
     "export.tmx": "every EXPORT_ROWS rows of corpus.tmx, mid-write",

@@ -31,13 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aligned.formats import Format, format_for_path, format_names, get_format, read_path
+from aligned.output import make_output_dir
 from aligned.pairs import AlignedPair
 from aligned.store import (
+    DEFAULT_WAIT,
     ImportedSegment,
     ImportedTranslation,
+    OnWait,
     Store,
     open_store,
     sqlite_errors,
+    writer_lock,
 )
 from corpus.errors import ConfigError, DataError, OutputExistsError
 
@@ -178,36 +182,42 @@ def import_file(
     fmt: Format | None = None,
     force: bool = False,
     append: bool = False,
+    wait: float = DEFAULT_WAIT,
+    on_wait: OnWait | None = None,
 ) -> ImportResult:
     """Import file ``path`` ('-' = stdin; ``fmt`` None = from its suffix) into a store.
 
     ``append``: add to the store at ``store_path`` (created if missing). Otherwise the store
     must not exist unless ``force``; the new store is built beside it (``.NAME.import-tmp``)
     and renamed over it when complete, so a malformed file leaves the old store intact.
+    The target's writer lock is held throughout (``wait``/``on_wait``: see
+    :func:`aligned.store.open_store`).
     """
     if append and force:
         raise ConfigError("--force and --append exclude each other; pass one")
     fmt = fmt or import_format(path)
     target = Path(store_path)
     name = "stdin" if path == "-" else path
-    if append:
-        with sqlite_errors(target), open_store(target) as store:
-            docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
-        return ImportResult(target, name, docs, pairs)
-    if target.exists() and not force:
+    if not append and target.exists() and not force:
         raise OutputExistsError(
             f"store {str(target)!r} already exists; pass --force to replace it, --append "
             "to add to it, or choose another path with -o"
         )
-    tmp = target.with_name(f".{target.name}.import-tmp")
-    remove_store(tmp)
-    try:
-        with sqlite_errors(target), open_store(tmp) as store:
-            docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
-        remove_store(target)
-        os.replace(tmp, target)
-    finally:
+    make_output_dir(target.parent)
+    with sqlite_errors(target), writer_lock(target, wait=wait, on_wait=on_wait):
+        if append:
+            with open_store(target) as store:
+                docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
+            return ImportResult(target, name, docs, pairs)
+        tmp = target.with_name(f".{target.name}.import-tmp")
         remove_store(tmp)
+        try:
+            with open_store(tmp) as store:
+                docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
+            remove_store(target)
+            os.replace(tmp, target)
+        finally:
+            remove_store(tmp)
     return ImportResult(target, name, docs, pairs)
 
 

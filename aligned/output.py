@@ -5,6 +5,11 @@ existing output is not replaced unless the user said ``--force``. A write that f
 file over the size limit, I/O error) removes its temp file and raises :class:`OutputError`
 (exit 74) naming the file and saying the previous one is kept; a process killed mid-write leaves
 only a ``.NAME.*.tmp`` file beside the target, which ``songngu run`` removes when it resumes.
+
+A path that cannot be created at all (its directory cannot be made, a file stands where a
+directory is needed, no permission, a read-only or special file system such as ``/proc``) is an
+:class:`OutputPathError` (exit 73) naming the path, what is in the way and the fix, raised
+before anything is written (:func:`cannot_create`, :func:`make_output_dir`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aligned.faults import crash_point
-from corpus.errors import OutputError, OutputExistsError
+from corpus.errors import OutputError, OutputExistsError, OutputPathError
 
 # errno of a write that found no room: (what happened, what to do).
 _NO_ROOM: dict[int, tuple[str, str]] = {
@@ -32,6 +37,73 @@ _NO_ROOM: dict[int, tuple[str, str]] = {
 }
 
 
+# errno of a create that cannot succeed where asked (exit 73), not a lack of room (exit 74).
+_CANNOT_CREATE = frozenset(
+    {
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.EEXIST,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+        errno.EINVAL,
+    }
+)
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists (``.`` at worst)."""
+    for p in (path, *path.parents):
+        if os.path.lexists(p):
+            return p
+    return Path(".")
+
+
+def cannot_create(
+    path: str | os.PathLike[str],
+    exc: OSError | None = None,
+    *,
+    directory: bool = False,
+    option: str = "-o",
+) -> OutputPathError:
+    """The one-line error for an output file (or ``directory``) ``path`` that cannot be
+    created (``exc``: the failed call, if any): what is in the way, and the fix."""
+    target = Path(path)
+    what = "directory" if directory else "file"
+    where = _nearest_existing(target if directory else target.parent)
+    fix = f"choose another path with {option}"
+    if directory and where == target:
+        reason = "it is a file, not a directory"
+    elif not where.is_dir():
+        reason = f"{str(where)!r} is a file, not a directory"
+    elif exc is not None and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = f"{(exc.strerror or str(exc)).lower()} in {str(where)!r}"
+        fix = f"choose a writable place with {option} (or make {str(where)!r} writable)"
+    elif exc is not None:
+        reason = f"{(exc.strerror or str(exc)).lower()} in {str(where)!r}"
+    else:
+        reason = f"it cannot be made in {str(where)!r}"
+    return OutputPathError(f"cannot create {what} {str(target)!r}: {reason}; {fix}")
+
+
+def make_output_dir(path: str | os.PathLike[str], *, option: str = "-o") -> Path:
+    """Create the output directory ``path`` and its parents (an existing one is fine);
+    :class:`OutputPathError` naming the path if it cannot be."""
+    target = Path(path)
+    if os.path.lexists(target) and not target.is_dir():
+        raise cannot_create(target, directory=True, option=option)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise write_error(target, exc) from None
+        raise cannot_create(target, exc, directory=True, option=option) from None
+    return target
+
+
 def _default_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
@@ -40,6 +112,10 @@ def _default_mode() -> int:
 
 def check_output(path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Refuse an existing output early, before a long computation whose result it would hold."""
+    if str(path) != "-" and Path(path).is_dir():
+        raise OutputPathError(
+            f"cannot create file {str(path)!r}: it is a directory; give a file name in it with -o"
+        )
     if str(path) != "-" and Path(path).exists() and not force:
         raise OutputExistsError(
             f"output file {str(path)!r} already exists; pass --force to overwrite it "
@@ -87,6 +163,8 @@ def open_output(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
+        if exc.errno in _CANNOT_CREATE:
+            raise cannot_create(target, exc) from None
         raise write_error(target, exc) from None
     in_body = False  # an OSError the caller's code raises is its own, unless it is "no room"
     try:

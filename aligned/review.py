@@ -37,12 +37,15 @@ from typing import Any
 
 from aligned.decisions import Decision, apply_decisions, check_decision
 from aligned.store import Store, open_store
-from corpus.errors import ConfigError, DataError
+from corpus.errors import ConfigError, DataError, StoreBusyError
 
 API_DECISION = "/api/decision"
 API_DECISIONS = "/api/decisions"
 TOKEN_HEADER = "X-Songngu-Token"
 MAX_BODY = 1 << 20  # 1 MiB: one decision is a few hundred bytes
+#: Seconds a decision waits for another writer of the store (a `songngu run`) before the
+#: request fails with 503; the server takes the store's writer lock per saved decision only.
+SAVE_WAIT = 10.0
 
 #: ``render(store, signature, review) -> html``: the page; ``review`` is the report's
 #: ``{"token": ..., "api": ...}`` review-mode argument.
@@ -203,9 +206,16 @@ class ReviewServer(ThreadingHTTPServer):
 
     def save(self, d: PostedDecision) -> dict[str, Any]:
         """Save one decision now, through :func:`aligned.decisions.apply_decisions` (as
-        ``songngu review --apply`` does); 422 for a segment or system the store does not have.
+        ``songngu review --apply`` does); 422 for a segment or system the store does not have,
+        503 when another process keeps the store busy for :data:`SAVE_WAIT` seconds.
         """
-        with self.write_lock, open_store(self.store_path, create=False) as store:
+        try:
+            store = open_store(self.store_path, create=False, writer=True, wait=SAVE_WAIT)
+        except StoreBusyError as exc:
+            raise RequestError(
+                HTTPStatus.SERVICE_UNAVAILABLE, f"{exc}; the decision was not saved, try again"
+            ) from None
+        with self.write_lock, store:
             position = store.translated_position(d.segment, d.signature)
             if position is None:
                 what = (

@@ -25,8 +25,17 @@ from typing import Protocol
 
 from aligned.checks import check_store
 from aligned.faults import crash_point
-from aligned.store import DocumentChange, PendingText, Store, open_store, sqlite_errors
-from corpus.errors import ConfigError, ModelError
+from aligned.output import make_output_dir
+from aligned.store import (
+    DEFAULT_WAIT,
+    DocumentChange,
+    OnWait,
+    PendingText,
+    Store,
+    open_store,
+    sqlite_errors,
+)
+from corpus.errors import ConfigError, ModelError, OutputPathError
 from corpus.flags import DROP_BY_DEFAULT
 from corpus.model import Document
 from translate.types import Hypothesis, Translator
@@ -102,8 +111,14 @@ def run_corpus(
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
     chunk_translator: ChunkTranslator | None = None,
+    wait: float = DEFAULT_WAIT,
+    on_wait: OnWait | None = None,
 ) -> RunResult:
     """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
+
+    The store's writer lock is held from before the documents are stored until the exports
+    are written; another writer is waited for up to ``wait`` seconds (``on_wait(pid)`` is told
+    once), then :class:`~corpus.errors.StoreBusyError` (exit 75).
 
     ``load`` returns the translator; it is called after the documents are stored, so a
     missing model (``ModelError``) still leaves the segments in the store for the next run.
@@ -116,14 +131,20 @@ def run_corpus(
     began = time.monotonic()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"-o {str(out)!r} is a file; give a directory (it holds {STORE_NAME})")
+        raise OutputPathError(
+            f"cannot create directory {str(out)!r}: it is a file, not a directory; give a "
+            f"directory with -o (it holds {STORE_NAME})"
+        )
     if not out.exists() and out.suffix in (".sqlite", ".db", ".tmx", ".tsv", ".jsonl"):
         raise ConfigError(
             f"-o {str(out)!r} looks like a file name, but run writes a directory of files; "
             f"give a directory such as {str(out.parent / 'out')!r}"
         )
-    out.mkdir(parents=True, exist_ok=True)
-    with sqlite_errors(out / STORE_NAME), open_store(out / STORE_NAME) as store:
+    make_output_dir(out)
+    with (
+        sqlite_errors(out / STORE_NAME),
+        open_store(out / STORE_NAME, writer=True, wait=wait, on_wait=on_wait) as store,
+    ):
         added = store.add_documents(docs)
         segments = store.segments()
         try:

@@ -45,6 +45,21 @@ class OutputError(SongnguError):
     exit_code = 74  # EX_IOERR (sysexits.h)
 
 
+class OutputPathError(OutputError):
+    """An output file or directory cannot be created where the user asked: its parent is
+    missing and cannot be made, a file stands where a directory is needed (or the reverse),
+    no permission, a read-only or special file system (``/proc``). Nothing was written."""
+
+    exit_code = 73  # EX_CANTCREAT (sysexits.h)
+
+
+class StoreBusyError(SongnguError):
+    """Another process is writing the store (it holds the store's writer lock, or SQLite's
+    own lock) and did not finish within the wait; nothing was written."""
+
+    exit_code = 75  # EX_TEMPFAIL (sysexits.h): try again later
+
+
 EXIT_OK = 0
 EXIT_ERROR = SongnguError.exit_code
 EXIT_USAGE = ConfigError.exit_code
@@ -52,6 +67,8 @@ EXIT_GATE = 3  # `songngu score`: a --fail-under/--fail-over gate was missed
 EXIT_DATA = DataError.exit_code
 EXIT_MODEL = ModelError.exit_code
 EXIT_OUTPUT = OutputError.exit_code
+EXIT_CANTCREAT = OutputPathError.exit_code
+EXIT_BUSY = StoreBusyError.exit_code
 EXIT_INTERRUPTED = 130
 
 #: Every exit code songngu uses and its one-line meaning; ``songngu --help`` prints this table
@@ -63,8 +80,12 @@ EXIT_CODES: dict[int, str] = {
     EXIT_GATE: "a quality gate (--fail-under/--fail-over of `songngu score`) was missed",
     EXIT_DATA: "data error (undecodable, binary, empty or malformed input)",
     EXIT_MODEL: "model unavailable (not downloaded, offline, cannot be loaded)",
+    EXIT_CANTCREAT: "an output path cannot be created (missing or read-only directory, a file "
+    "where a directory is needed, no permission); nothing was written",
     EXIT_OUTPUT: "an output file could not be written (disk full, file too large); the old one "
     "is kept",
+    EXIT_BUSY: "the store is in use by another songngu process (see --wait); nothing was "
+    "written, run the command again later",
     EXIT_INTERRUPTED: "interrupted",
 }
 

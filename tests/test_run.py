@@ -229,5 +229,5 @@ def test_output_must_be_a_directory(tmp_path: Path) -> None:
     )
     (tmp_path / "file").write_text("x", "utf-8")
     code, _, err = run_cli(["run", str(NEWS), "-o", str(tmp_path / "file")])
-    assert code == 2
-    assert "is a file; give a directory (it holds corpus.sqlite)" in err
+    assert code == 73  # EX_CANTCREAT: the output directory cannot be created
+    assert "it is a file, not a directory; give a directory with -o (it holds corpus.sqlite)" in err

@@ -17,7 +17,7 @@ from aligned.runner import translate_pending
 from aligned.store import SCHEMA_VERSION, Store, open_store, sqlite_errors
 from aligned.store import schema as store_schema
 from aligned.store.schema import segment_uid
-from corpus.errors import ConfigError, DataError, SongnguError
+from corpus.errors import ConfigError, DataError, SongnguError, StoreBusyError
 from tests.fakes import SIG, SIG2, FakeTranslator
 from tests.fakes import make_document as doc
 
@@ -254,10 +254,17 @@ def test_sqlite_failures_become_one_line_errors(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     with pytest.raises(SongnguError) as e, sqlite_errors(path):
         raise sqlite3.OperationalError("database is locked")
+    assert type(e.value) is StoreBusyError and e.value.exit_code == 75
+    assert str(e.value) == (
+        f"store {str(path)!r} is in use by another process (SQLite: database is locked); "
+        "wait for it to finish or stop it, then run the command again"
+    )
+    with pytest.raises(SongnguError) as e, sqlite_errors(path):
+        raise sqlite3.OperationalError("disk I/O error")
     assert type(e.value) is SongnguError
     assert str(e.value) == (
-        f"{path}: SQLite error: database is locked; another songngu process is writing it; "
-        "wait for it to finish"
+        f"{path}: SQLite error: disk I/O error; check that the file and its directory are "
+        "writable and the disk is not full"
     )
     with pytest.raises(DataError, match="the store is damaged"), sqlite_errors(path):
         raise sqlite3.DatabaseError("database disk image is malformed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -307,3 +308,44 @@ def add_decode_option(group: argparse._ArgumentGroup | argparse.ArgumentParser) 
         "that is UTF-8 apart from a few bad bytes is kept, each bad byte becomes U+FFFD, a "
         "warning says how many and the segments holding one are flagged decode-error",
     )
+
+
+# -- one writer at a time (the store's writer lock) --------------------------------------------
+
+
+def add_wait_option(p: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS``, for every command that writes a store."""
+    from aligned.store.lock import DEFAULT_WAIT
+
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help="if another songngu process is writing the store, wait this long for it "
+        "(default: %(default)g), then exit 75 (0 = do not wait)",
+    )
+
+
+def writer_options(args: argparse.Namespace, store: str | os.PathLike[str]) -> dict[str, Any]:
+    """``open_store`` keywords for a command that writes ``store``: hold its writer lock,
+    waiting ``--wait`` seconds for another writer and saying once on stderr whom it waits for
+    (not with ``-q``). A namespace built without ``--wait`` gets the default."""
+    from aligned.store.lock import DEFAULT_WAIT
+
+    wait: float = getattr(args, "wait", DEFAULT_WAIT)
+    if not wait >= 0:  # also NaN
+        raise ConfigError(f"--wait must be a number of seconds, 0 or more, got {wait}")
+    quiet = bool(getattr(args, "quiet", False))
+
+    def on_wait(pid: int | None) -> None:
+        if not quiet:
+            who = f"PID {pid}" if pid is not None else "another process"
+            print(
+                f"songngu: waiting for {who}, which is writing {os.fspath(store)} "
+                f"(up to {wait:g} s; --wait SECONDS)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return {"writer": True, "wait": wait, "on_wait": on_wait}

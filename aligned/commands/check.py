@@ -7,6 +7,7 @@ import json
 import textwrap
 
 from aligned.checks import CHECKS
+from aligned.commands._common import add_wait_option, writer_options
 from corpus.errors import EXIT_OK
 
 HELP = "flag suspicious translations without a reference (empty, copied, numbers, loops...)"
@@ -44,6 +45,7 @@ exit codes:
   1   error
   2   usage error (unknown --system)
   65  data error (damaged store, no translations)
+  75  the store is in use by another songngu process (see --wait); nothing was written
 
 example:
   songngu run examples/news/ -o out/
@@ -73,6 +75,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"({', '.join(CHECKS)})",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
+    add_wait_option(p)
     p.set_defaults(func=run)
 
 
@@ -80,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
     from aligned.checks import check_store, stored_flags
     from aligned.store import open_store, sqlite_errors
 
-    with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+    with (
+        sqlite_errors(args.store),
+        open_store(args.store, create=False, **writer_options(args, args.store)) as store,
+    ):
         signature = store.resolve_system(args.system)
         counts = check_store(store, signature, args.checks)
         flags = stored_flags(store, signature, args.checks) if args.list else []

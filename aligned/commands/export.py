@@ -58,8 +58,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-o",
         "--output",
         default="-",
-        metavar="FILE|PREFIX|-",
-        help="output file, '-' for stdout (default), or for moses the path prefix",
+        metavar="FILE|PREFIX|DIR/|-",
+        help="output file, '-' for stdout (default), or for moses the path prefix; a "
+        "directory (existing, or ending in '/') gets the file named as `songngu run` names "
+        "it: DIR/corpus.tsv, DIR/corpus.vi + DIR/corpus.en, ...",
     )
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     add_filter_options(p)

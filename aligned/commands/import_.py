@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aligned.commands._common import add_wait_option, writer_options
 from aligned.formats import format_names
 from corpus.errors import EXIT_OK
 
@@ -55,6 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--append", action="store_true", help="add to an existing store (new documents only)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
+    add_wait_option(p)
     p.set_defaults(func=run)
 
 
@@ -62,7 +64,16 @@ def run(args: argparse.Namespace) -> int:
     from aligned.importing import import_file, import_format
 
     fmt = import_format(args.input, args.format)
-    result = import_file(args.input, args.output, fmt=fmt, force=args.force, append=args.append)
+    lock = writer_options(args, args.output)
+    result = import_file(
+        args.input,
+        args.output,
+        fmt=fmt,
+        force=args.force,
+        append=args.append,
+        wait=lock["wait"],
+        on_wait=lock["on_wait"],
+    )
     if not args.quiet:
         print(
             f"songngu: imported {result.pairs} pairs in {result.documents} documents from "

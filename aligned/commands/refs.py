@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aligned.commands._common import add_wait_option, writer_options
 from aligned.store import open_store, sqlite_errors
 from corpus.errors import EXIT_OK, ConfigError
 
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "'none' = length-based Gale-Church alignment)",
     )
     a.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    add_wait_option(a)
     a.set_defaults(func=run)
 
 
@@ -94,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
         lines: list[str] = []
         for path in args.refs:
             lines.extend(reference_lines(read_reference_file(path)))
-    with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+    with (
+        sqlite_errors(args.store),
+        open_store(args.store, create=False, **writer_options(args, args.store)) as store,
+    ):
         if args.mode == "lines":
             results = [attach_lines(store, lines, name=args.name, doc=args.doc)]
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aligned.commands._common import add_wait_option
 from corpus.errors import EXIT_OK
 
 HELP = "review translations in the browser (accept, edit, reject), or apply a decisions file"
@@ -58,6 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("store", metavar="STORE", help="the corpus store, e.g. OUT/corpus.sqlite")
+    add_wait_option(p)  # --apply writes the store
     p.add_argument(
         "--port",
         type=int,
@@ -100,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
 def apply(args: argparse.Namespace) -> int:
     """``--apply FILE``: every decision in FILE, in one transaction, or none."""
+    from aligned.commands._common import writer_options
     from aligned.decisions import apply_decisions, read_decisions
     from aligned.review import default_who
     from aligned.store import open_store, sqlite_errors
@@ -110,7 +113,10 @@ def apply(args: argparse.Namespace) -> int:
     text = read_text(args.apply, what="decisions")
     try:
         decisions = read_decisions(text, name, who=args.who or default_who())
-        with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+        with (
+            sqlite_errors(args.store),
+            open_store(args.store, create=False, **writer_options(args, args.store)) as store,
+        ):
             applied = apply_decisions(store, decisions, args.system)
     except DataError as exc:
         raise DataError(f"{exc}; nothing was applied") from None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from aligned.commands._common import (
     add_input_options,
     add_model_options,
+    add_wait_option,
     check_model_options,
     drop_flags,
     load_translator_from_args,
@@ -16,6 +18,7 @@ from aligned.commands._common import (
     pipeline_options,
     read_documents,
     warn,
+    writer_options,
 )
 from aligned.distributed import ENGINES, ModelSpec, chunk_translator
 from aligned.formats import FORMATS, run_formats
@@ -85,6 +88,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="output directory (created; an existing one is resumed and its exports rewritten)",
     )
     add_model_options(p)
+    add_wait_option(p)
     p.add_argument(
         "--commit-every",
         type=int,
@@ -121,6 +125,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     drop = drop_flags(args)
     check_model_options(args)
+    lock = writer_options(args, Path(args.output) / STORE_NAME)
     via = chunk_translator(
         args.engine, ModelSpec(**model_options(args)), address=args.address, actors=args.actors
     )
@@ -145,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
         commit_every=args.commit_every,
         progress=not args.quiet and sys.stderr.isatty(),
         chunk_translator=via,
+        wait=lock["wait"],
+        on_wait=lock["on_wait"],
     )
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)

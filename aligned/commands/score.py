@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from aligned.commands._common import add_wait_option, writer_options
 from aligned.textio import read_lines
 from corpus.errors import (
+    EXIT_BUSY,
     EXIT_DATA,
     EXIT_ERROR,
     EXIT_GATE,
@@ -37,7 +39,7 @@ are reproducible; the signature records it (bs:1000|seed:12345).
 """
 
 EXIT_CODES_HELP = describe_exit_codes(
-    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA],
+    [EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE, EXIT_DATA, EXIT_BUSY],
     {
         EXIT_OK: "success, every gate passed",
         EXIT_USAGE: "usage error (bad option or gate, unknown --system/--ref)",
@@ -105,6 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="exit 3 if METRIC scores above VALUE (for TER); repeatable",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
+    add_wait_option(p)
     p.set_defaults(func=run)
 
 
@@ -133,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
         from aligned.scoring import resolve_reference, score_store
         from aligned.store import open_store, sqlite_errors
 
-        with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+        with (
+            sqlite_errors(args.store),
+            open_store(args.store, create=False, **writer_options(args, args.store)) as store,
+        ):
             signature = store.resolve_system(args.system)
             reference = resolve_reference(store, args.ref)
             result = score_store(store, signature, reference, n_bootstrap=args.confidence)

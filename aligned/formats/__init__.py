@@ -48,6 +48,7 @@ __all__ = [
     "format_names",
     "formats_help",
     "get_format",
+    "in_directory",
     "read_lines",
     "read_path",
     "run_formats",
@@ -96,6 +97,16 @@ def format_for_path(path: str | os.PathLike[str]) -> Format:
     )
 
 
+def in_directory(fmt: Format, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """``path``, or when it names a directory (an existing one, or any path ending in '/') the
+    format's file in it, as ``songngu run`` names it: ``DIR/corpus.tsv``, and for Moses the
+    prefix ``DIR/corpus`` (``DIR/corpus.vi`` + ``DIR/corpus.en``). Never ``DIR.vi`` beside it."""
+    text = os.fspath(path)
+    if text == "-" or not (text.endswith(("/", os.sep)) or os.path.isdir(text)):
+        return path
+    return Path(text) / (fmt.run_file or f"corpus{fmt.suffixes[0]}")
+
+
 def write_path(
     fmt: Format,
     pairs: Iterable[AlignedPair],
@@ -104,7 +115,9 @@ def write_path(
     force: bool = False,
 ) -> WriteStats:
     """Write ``pairs`` to ``path`` atomically (``-`` = stdout); Moses writes ``path``'s
-    ``.vi`` and ``.en`` files, both or neither."""
+    ``.vi`` and ``.en`` files, both or neither. A directory ``path`` gets the files in it
+    (:func:`in_directory`)."""
+    path = in_directory(fmt, path)
     pairs = crash_every(pairs, f"export.{fmt.name}")  # the identity unless a test hook is on
     if isinstance(fmt, PairedFormat):
         if str(path) == "-":
@@ -130,9 +143,11 @@ def write_path(
 
 def read_path(fmt: Format, path: str | os.PathLike[str]) -> Iterator[AlignedPair]:
     """Stream the pairs of the file at ``path`` (``-`` = stdin; Moses: the ``.vi``/``.en``
-    pair of ``path``); ConfigError for a missing file, DataError for a malformed one."""
+    pair of ``path``, or of ``DIR/corpus`` for a directory); ConfigError for a missing file,
+    DataError for a malformed one."""
     with contextlib.ExitStack() as stack:
         if isinstance(fmt, PairedFormat):
+            path = in_directory(fmt, path)
             if str(path) == "-":
                 raise ConfigError(
                     f"format {fmt.name!r} reads two files and cannot come from stdin; give the "

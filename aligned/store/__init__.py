@@ -17,6 +17,7 @@ a mixin of :class:`Store`:
 * :mod:`~aligned.store.scores`: ``scores`` (metric scores and check flags).
 * :mod:`~aligned.store.reviews`: ``reviews`` (the decision log and what it means per system).
 * :mod:`~aligned.store.views`: read-only joins (export pairs, report rows).
+* :mod:`~aligned.store.lock`: the writer lock (one writer at a time), ``open_store(writer=True)``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ from aligned.store.documents import (
     HistoryEntry,
     ImportedSegment,
     SegmentText,
+)
+from aligned.store.lock import (
+    DEFAULT_WAIT,
+    OnWait,
+    WriterLock,
+    acquire_writer_lock,
+    lock_holder,
+    lock_path,
+    writer_lock,
 )
 from aligned.store.refs import ReferenceRow, References
 from aligned.store.reviews import ReviewDecision, Reviews, ReviewState
@@ -57,14 +67,28 @@ class Store(Views, Reviews, Translations, References, Scores, Documents):
         return self
 
 
-def open_store(path: str | Path, *, create: bool = True) -> Store:
-    """Open (and create or upgrade) the store at ``path``; see :class:`Store`."""
-    return Store(path, create=create)
+def open_store(
+    path: str | Path,
+    *,
+    create: bool = True,
+    writer: bool = False,
+    wait: float = DEFAULT_WAIT,
+    on_wait: OnWait | None = None,
+) -> Store:
+    """Open (and create or upgrade) the store at ``path``; see :class:`Store`.
+
+    ``writer=True``: hold the store's writer lock (:mod:`aligned.store.lock`) until the store
+    is closed, waiting up to ``wait`` seconds for another writer (``on_wait(pid)`` is called
+    once when the wait starts); :class:`~corpus.errors.StoreBusyError` (exit 75) after that.
+    Every command that writes takes it; readers need not (WAL).
+    """
+    return Store(path, create=create, writer=writer, wait=wait, on_wait=on_wait)
 
 
 __all__ = [
     "APPLICATION",
     "CHECK_PREFIX",
+    "DEFAULT_WAIT",
     "EDITED_FROM",
     "MIGRATIONS",
     "SCHEMA_VERSION",
@@ -75,6 +99,7 @@ __all__ = [
     "ImportedSegment",
     "ImportedTranslation",
     "MetricRow",
+    "OnWait",
     "PendingText",
     "ReferenceRow",
     "ReportSegment",
@@ -85,8 +110,13 @@ __all__ = [
     "StoreCore",
     "StoredFlag",
     "StoredTranslation",
+    "WriterLock",
+    "acquire_writer_lock",
+    "lock_holder",
+    "lock_path",
     "open_store",
     "signature_fields",
     "sqlite_errors",
     "store_error",
+    "writer_lock",
 ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
-from corpus.errors import ConfigError, DataError, SongnguError
+from aligned.store.lock import DEFAULT_WAIT, WriterLock, acquire_writer_lock
+from corpus.errors import ConfigError, DataError, OutputPathError, SongnguError, StoreBusyError
 
 
 def now() -> str:
@@ -40,16 +41,26 @@ def flags_tuple(value: str) -> tuple[str, ...]:
 def store_error(path: str | Path, exc: sqlite3.Error) -> SongnguError:
     """A one-line error for an SQLite failure while using the store at ``path``.
 
-    Operational failures (locked, read-only, disk full) are exit 1; anything else means the
-    file is damaged (exit 65).
+    "database is locked" (another process kept SQLite's lock past the busy timeout) is a
+    :class:`StoreBusyError` (exit 75), a read-only store an :class:`OutputPathError` (exit 73),
+    other operational failures exit 1; anything else means the file is damaged (exit 65).
     """
     if isinstance(exc, sqlite3.OperationalError):
-        hint = (
-            "another songngu process is writing it; wait for it to finish"
-            if "locked" in str(exc)
-            else "check that the file and its directory are writable and the disk is not full"
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StoreBusyError(
+                f"store {str(path)!r} is in use by another process (SQLite: {exc}); wait for "
+                "it to finish or stop it, then run the command again"
+            )
+        if "readonly" in text or "read-only" in text:
+            return OutputPathError(
+                f"cannot write to store {str(path)!r}: SQLite: {exc}; make the file and its "
+                "directory writable or copy the store to a writable place"
+            )
+        return SongnguError(
+            f"{path}: SQLite error: {exc}; check that the file and its directory are writable "
+            "and the disk is not full"
         )
-        return SongnguError(f"{path}: SQLite error: {exc}; {hint}")
     return DataError(
         f"{path}: SQLite error: {exc}; the store is damaged. Re-create it with `songngu run` "
         "or `songngu import`"
@@ -73,7 +84,16 @@ class StoreCore:
     combines them.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        writer: bool = False,
+        wait: float = DEFAULT_WAIT,
+        on_wait: Callable[[int | None], None] | None = None,
+    ) -> None:
+        from aligned.output import make_output_dir
         from aligned.store.schema import check_and_migrate
 
         self.path = Path(path)
@@ -87,34 +107,51 @@ class StoreCore:
                 f"store path {str(self.path)!r} is a directory; give the file, e.g. "
                 f"{str(self.path / 'corpus.sqlite')!r}"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_output_dir(self.path.parent)
+        #: The writer lock (``writer=True``: held from here until :meth:`close`), or None.
+        self.lock: WriterLock | None = None
+        if writer:
+            self.lock = acquire_writer_lock(self.path, wait=wait, on_wait=on_wait)
         self._depth = 0  # open transaction() blocks: 0 none, 1 the outer one, >1 savepoints
         # isolation_level=None: we open and commit transactions ourselves (BEGIN IMMEDIATE).
         #: The SQLite connection. Only :mod:`aligned.store` runs SQL on it; tests that inspect
         #: or damage the file on purpose may read it.
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+        try:
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+        except BaseException:
+            self._release()
+            raise
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             check_and_migrate(self)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.OperationalError as exc:
-            self.db.close()
+            self.close()
             raise store_error(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
-            self.db.close()
+            self.close()
             raise DataError(
                 f"{self.path}: not a usable SQLite file ({exc}); it is corrupt or not a "
                 "songngu store. Move it away and re-run, or point to the right file"
             ) from None
         except BaseException:
-            self.db.close()
+            self.close()
             raise
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.db.close()
+        """Close the connection, then let the writer lock go (if this store holds it)."""
+        try:
+            self.db.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> StoreCore:
         return self

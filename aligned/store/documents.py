@@ -383,6 +383,7 @@ class Documents(StoreCore):
                         for row in rows
                     ],
                 )
+                crash_point("store.history")
         return reviewed, with_refs
 
     # -- reading ----------------------------------------------------------------------------

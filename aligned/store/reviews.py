@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from aligned.faults import crash_point
 from aligned.store.core import now
 from aligned.store.documents import Documents
 from corpus.errors import ConfigError, DataError
@@ -157,6 +158,7 @@ class Reviews(Documents):
                     comment,
                 ),
             )
+            crash_point("store.review")
         return stamp
 
     def accept_segments(self, items: Sequence[tuple[int, str]], *, who: str) -> None:
@@ -170,6 +172,7 @@ class Reviews(Documents):
                 "WHERE t.segment = ? AND t.signature = ?), ?, ?",
                 [(seg, sig, seg, sig, who, at) for seg, sig in items],
             )
+            crash_point("store.review")
 
     # -- reading ----------------------------------------------------------------------------
 
