@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aligned.pairs import AlignedPair
 from aligned.store.core import StoreCore, flags_tuple
+from aligned.store.translations import parse_extra
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +55,15 @@ class Views(StoreCore):
         rows = self.db.execute(
             "SELECT s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, t.score, "
             "(SELECT r.decision || ':' || coalesce(r.text, '') FROM reviews r "
-            " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1) "
+            " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1), "
+            "(SELECT d.lang FROM documents d WHERE d.id = s.doc), t.lang, t.extra "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
             "ORDER BY s.doc, s.para, s.sent",
             (signature,),
         )
-        for doc, para, sent, start, end, source, flags, target, score, review in rows:
+        for row in rows:
+            doc, para, sent, start, end, source, flags, target, score, review = row[:10]
+            extra, own_lang = parse_extra(row[12])  # languages and kept data (issue 13)
             flag_tuple = flags_tuple(flags)
             if drop.intersection(flag_tuple):
                 continue
@@ -78,6 +82,9 @@ class Views(StoreCore):
                 signature=signature,
                 score=score,
                 reviewed=decision in ("accept", "edit"),
+                extra=extra,
+                source_lang=own_lang or row[10],
+                target_lang=row[11],
             )
 
     def report_segments(
