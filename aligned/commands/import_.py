@@ -30,13 +30,13 @@ Export -> import -> export gives the same file for everything the format holds.
 
 
 EPILOG = """\
-examples:
+examples (an OmegaT memory: songngu import project_save.tmx --target-lang en-US --doc NAME
+--append -o tm.sqlite; a headerless list: --format tsv --columns en,vi,attribution):
   songngu run examples/news/ -o out/
   songngu import out/corpus.tmx -o imported.sqlite
-  songngu import project_save.tmx --source-lang vi --target-lang en-US -o tm.sqlite
-  songngu import other/project_save.tmx --doc other-project --append -o tm.sqlite
-  songngu import vie.txt --format tsv --columns en,vi,attribution -o tatoeba.sqlite
-  songngu import en-vi.tmx.gz -o opus.sqlite
+  songngu import out/corpus.tmx --source-lang vi --target-lang en -o again.sqlite
+  songngu export imported.sqlite --format xliff -o review.xlf
+  songngu import review.xlf -o reviewed.sqlite
 """
 
 

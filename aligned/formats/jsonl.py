@@ -106,11 +106,14 @@ _FIELDS = frozenset(
 )
 
 
-def _texts(obj: dict[str, Any], source_lang: str, target_lang: str) -> dict[str, Any]:
+def _texts(
+    obj: dict[str, Any], source_lang: str, target_lang: str
+) -> tuple[dict[str, Any], dict[str, str]]:
     """``obj`` with its two texts under ``source``/``target`` and their languages under
-    ``source_lang``/``target_lang`` (from language-named keys, top level or ``translation``)."""
+    ``source_lang``/``target_lang`` (from language-named keys, top level or ``translation``),
+    and the keys the texts had (for messages)."""
     if "source" in obj or "target" in obj:
-        return obj
+        return obj, {}
     for where in (obj, obj.get("translation")):
         if not isinstance(where, dict):
             continue
@@ -124,8 +127,9 @@ def _texts(obj: dict[str, Any], source_lang: str, target_lang: str) -> dict[str,
             if tgt is not None:
                 rest.pop(keys[tgt], None)
             # tags the line states itself (our own exports) beat the keys' short names
-            return {"source_lang": source_lang, "target_lang": target_lang, **found, **rest}
-    return obj
+            names = {"source": keys[src], "target": keys[tgt] if tgt is not None else target_lang}
+            return {"source_lang": source_lang, "target_lang": target_lang, **found, **rest}, names
+    return obj, {}
 
 
 def _pair(obj: Any, name: str, lineno: int, source_lang: str, target_lang: str) -> AlignedPair:
@@ -135,14 +139,15 @@ def _pair(obj: Any, name: str, lineno: int, source_lang: str, target_lang: str) 
             f"{where}: expected a JSON object, got {type(obj).__name__}; write one "
             '{"vi": ..., "en": ...} object per line'
         )
-    obj = _texts(obj, source_lang, target_lang)
+    obj, names = _texts(obj, source_lang, target_lang)
 
     def get(key: str, types: tuple[type, ...], default: Any, alt: str | None = None) -> Any:
         v = obj.get(key, obj.get(alt, default) if alt else default)
         # bool is an int subclass: a true/false where a number belongs is a mistake
         if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
             want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise DataError(f"{where}: key {key!r} must be {want}, got {json.dumps(v)[:80]}")
+            shown = names.get(key, key)
+            raise DataError(f"{where}: key {shown!r} must be {want}, got {json.dumps(v)[:80]}")
         if isinstance(v, str):
             no_surrogate(v, f"key {key!r}")
         elif isinstance(v, int) and not isinstance(v, bool) and key != "score":

@@ -125,10 +125,7 @@ class TSVFormat(Format):
 
     name: ClassVar[str] = "tsv"
     suffixes: ClassVar[tuple[str, ...]] = (".tsv", ".tab")
-    help: ClassVar[str] = (
-        "tab-separated values with a header row (or import --columns), for spreadsheets and "
-        "pandas; .txt/.tab with --format tsv"
-    )
+    help: ClassVar[str] = "tab-separated values (header row or --columns), for spreadsheets"
     run_file: ClassVar[str | None] = "corpus.tsv"
     holds: ClassVar[frozenset[str]] = frozenset(
         {"source", "target", "doc", "para", "sent", "start", "end", "flags", "signature"}
@@ -177,16 +174,16 @@ class TSVFormat(Format):
         names = {"vi": escape(langs[0]), "en": escape(langs[1])}
         own = [k for k in (first.extra if first else {}) if _own_column(k, self.columns, langs)]
         own = [k for k in own if first and first.extra[k] != ""]
-        with_extra = "extra" in self.columns
-        if not with_extra:
+        if "extra" not in self.columns:
             own = []
-        header = [names.get(c, c) for c in self.columns if c != "extra"] + [escape(k) for k in own]
-        if with_extra:
-            header.append("extra")
+        header: list[str] = []
+        for c in self.columns:
+            header.extend(
+                [*(escape(k) for k in own), "extra"] if c == "extra" else [names.get(c, c)]
+            )
         write = out.write
         write("\t".join(header) + "\n")
         n = 0
-        cells = [_CELL[c] for c in self.columns if c != "extra"]
         own_set = frozenset(own)
 
         def extra_cells(p: AlignedPair) -> str:
@@ -195,6 +192,7 @@ class TSVFormat(Format):
             row.append(escape(json.dumps(rest, ensure_ascii=False)) if rest else "")
             return "\t".join(row)
 
+        cells = [extra_cells if c == "extra" else _CELL[c] for c in self.columns]
         for p in itertools.chain(() if first is None else (first,), it):
             if (p.source_lang, p.target_lang) != langs:
                 raise DataError(
@@ -211,8 +209,7 @@ class TSVFormat(Format):
                     f"{escape(json.dumps(p.extra, ensure_ascii=False)) if p.extra else ''}\n"
                 )
             else:
-                row = "\t".join([cell(p) for cell in cells])
-                write(f"{row}\t{extra_cells(p)}\n" if with_extra else row + "\n")
+                write("\t".join([cell(p) for cell in cells]) + "\n")
             n += 1
         return WriteStats(pairs=n, stripped_chars=0)
 

@@ -39,7 +39,8 @@ target, languages from the file (1.2 ``source-language``/``target-language`` and
 ``target_lang``). The file's source must be the reader's ``source_lang`` and its target the
 ``target_lang`` (matching: :mod:`.langs`); a file the other way round is read reversed, with
 ``extra["direction"]`` = ``TAG→TAG`` (the original direction). A unit without a target gives a
-pair with an empty target (``songngu import`` skips and counts it); ``<alt-trans>`` candidates
+pair with an empty target (``songngu import`` skips and counts it); a unit marked
+``translate="no"`` is not read (an empty 2.0 file holds one such); ``<alt-trans>`` candidates
 are never targets; a 2.0 unit's segments are joined. Inline codes: :mod:`.inline`. Another
 tool's unit attributes (``@NAME``) and notes (``note``) go to ``extra``. Like TMX, the reader
 streams, never loads a DTD, resolves an entity or touches the network.
@@ -136,6 +137,23 @@ class _Cleaner:
         return "".join(out)
 
 
+def _clean_pair(p: AlignedPair, clean: _Cleaner, *, texts: bool) -> AlignedPair:
+    """``p`` with what XML cannot hold removed from every field (each counted once); the
+    texts left as they are when not ``texts`` (XLIFF 2.0 writes them with <cp/>)."""
+    return dataclasses.replace(
+        p,
+        source=clean(p.source) if texts else p.source,
+        target=clean(p.target) if texts else p.target,
+        doc=clean(p.doc),
+        flags=tuple(clean(f) for f in p.flags),
+        signature=clean(p.signature),
+        extra={clean(k): clean(v) for k, v in p.extra.items()},
+        uid=clean(p.uid),
+        source_lang=clean(p.source_lang),
+        target_lang=clean(p.target_lang),
+    )
+
+
 def _fields(p: AlignedPair) -> list[tuple[str, str]]:
     """(name, text) of the fields kept as metadata."""
     score = "" if p.score is None else repr(p.score) if math.isfinite(p.score) else str(p.score)
@@ -148,7 +166,7 @@ def _fields(p: AlignedPair) -> list[tuple[str, str]]:
         ("flags", json.dumps(list(p.flags), ensure_ascii=False) if p.flags else ""),
         ("signature", p.signature),
         ("score", score),
-        ("exported", p.target),
+        ("exported", _FORBIDDEN.sub("", p.target)),
     ]
     return [(k, v) for k, v in values if v != "" or k in ("doc", "para", "sent")]
 
@@ -196,20 +214,21 @@ class XLIFF12Format(Format):
         write(f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="{NS12}">')
         current: tuple[str, str, str] | None = None
         ids = _Ids()
-        for p in pairs:
+        for raw in pairs:
+            p = _clean_pair(raw, clean, texts=True)
             key = (p.doc, p.source_lang, p.target_lang)
             if key != current:
                 if current is not None:
                     write("\n    </body>\n  </file>")
                 current, ids = key, _Ids()
                 write(
-                    f'\n  <file original="{_attr(clean(p.doc))}" '
-                    f'source-language="{language(clean(p.source_lang))}" '
-                    f'target-language="{language(clean(p.target_lang))}" datatype="plaintext">'
+                    f'\n  <file original="{_attr(p.doc)}" '
+                    f'source-language="{language(p.source_lang)}" '
+                    f'target-language="{language(p.target_lang)}" datatype="plaintext">'
                     f'\n    <header><tool tool-id="songngu" tool-name="songngu" '
                     f'tool-version="{__version__}"/></header>\n    <body>'
                 )
-            pid = clean(p.id)
+            pid = p.id
             state = (
                 'state="final"'
                 if p.reviewed
@@ -220,21 +239,17 @@ class XLIFF12Format(Format):
             write(
                 f'\n      <trans-unit id="{unit_id}" resname="{_attr(pid)}"{approved} '
                 f'xml:space="preserve">'
-                f"\n        <source>{_esc(clean(p.source))}</source>"
-                f"\n        <target {state}>{_esc(clean(p.target))}</target>"
+                f"\n        <source>{_esc(p.source)}</source>"
+                f"\n        <target {state}>{_esc(p.target)}</target>"
             )
             for note in _notes(p):
-                write(f'\n        <note from="songngu">{_esc(clean(note))}</note>')
+                write(f'\n        <note from="songngu">{_esc(note)}</note>')
             # context-group names are unique per <file>: the unit id makes them so
             write(f'\n        <context-group name="x-songngu-{unit_id}" purpose="information">')
             for field, value in _fields(p):
-                write(
-                    f'\n          <context context-type="x-{field}">{_esc(clean(value))}</context>'
-                )
+                write(f'\n          <context context-type="x-{field}">{_esc(value)}</context>')
             if p.extra:
-                blob = json.dumps(
-                    {clean(k): clean(v) for k, v in p.extra.items()}, ensure_ascii=False
-                )
+                blob = json.dumps(p.extra, ensure_ascii=False)
                 write(f'\n          <context context-type="x-extra">{_esc(blob)}</context>')
             write("\n        </context-group>\n      </trans-unit>")
             stats.pairs += 1
@@ -256,7 +271,8 @@ class XLIFF2Format(Format):
     """XLIFF 2.0, valid against the OASIS 2.0 core schema (metadata in the mda module)."""
 
     name: ClassVar[str] = "xliff2"
-    suffixes: ClassVar[tuple[str, ...]] = ()  # .xlf is read by XLIFF12Format, which takes both
+    # a .xlf file is read by XLIFF12Format (registered first), whose reader takes 2.0 too
+    suffixes: ClassVar[tuple[str, ...]] = (".xlf", ".xliff")
     help: ClassVar[str] = "XLIFF 2.0, for post-editing in CAT tools that speak 2.0"
     holds: ClassVar[frozenset[str]] = ALL_FIELDS
 
@@ -269,13 +285,15 @@ class XLIFF2Format(Format):
         langs = (first.source_lang, first.target_lang) if first else ("vi", "en")
         write(
             f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff xmlns="{NS20}" '
-            f'xmlns:mda="{NS_MDA}" version="2.0" srcLang="{language(clean(langs[0]))}" '
-            f'trgLang="{language(clean(langs[1]))}">'
+            f'xmlns:mda="{NS_MDA}" version="2.0" srcLang="{language(_FORBIDDEN.sub("", langs[0]))}" '
+            f'trgLang="{language(_FORBIDDEN.sub("", langs[1]))}">'
         )
         doc: str | None = None
         files = 0
         ids = _Ids()
-        for p in _chain(first, it):
+        langs = (_FORBIDDEN.sub("", langs[0]), _FORBIDDEN.sub("", langs[1]))
+        for raw in _chain(first, it):
+            p = _clean_pair(raw, clean, texts=False)
             if (p.source_lang, p.target_lang) != langs:
                 raise DataError(
                     f"pair {p.id} is {p.source_lang}→{p.target_lang}, but this XLIFF 2.0 file "
@@ -287,27 +305,24 @@ class XLIFF2Format(Format):
                     write("\n  </file>")
                 files += 1
                 doc, ids = p.doc, _Ids()
-                write(f'\n  <file id="f{files}" original="{_attr(clean(p.doc))}">')
-            pid = clean(p.id)
+                write(f'\n  <file id="f{files}" original="{_attr(p.doc)}">')
+            pid = p.id
             write(f'\n    <unit id="{ids(pid)}" name="{_attr(pid)}" xml:space="preserve">')
             write('\n      <mda:metadata>\n        <mda:metaGroup category="songngu">')
             for field, value in _fields(p):
-                write(f'\n          <mda:meta type="{field}">{_esc(clean(value))}</mda:meta>')
+                write(f'\n          <mda:meta type="{field}">{_esc(value)}</mda:meta>')
             write("\n        </mda:metaGroup>")
             if p.extra:
                 write('\n        <mda:metaGroup category="extra">')
                 for k, v in p.extra.items():
-                    write(
-                        f'\n          <mda:meta type="{_attr(clean(k))}">{_esc(clean(v))}'
-                        "</mda:meta>"
-                    )
+                    write(f'\n          <mda:meta type="{_attr(k)}">{_esc(v)}</mda:meta>')
                 write("\n        </mda:metaGroup>")
             write("\n      </mda:metadata>")
             notes = _notes(p)
             if notes:
                 write("\n      <notes>")
                 for note in notes:
-                    write(f'\n        <note category="songngu">{_esc(clean(note))}</note>')
+                    write(f'\n        <note category="songngu">{_esc(note)}</note>')
                 write("\n      </notes>")
             state = "final" if p.reviewed else "initial"
             write(
@@ -410,8 +425,9 @@ def _read(fmt: Format, inp: TextIO | BinaryIO, name: str) -> Iterator[AlignedPai
                 info.original = el.get("original", "")
             continue
         if (info.version == 1 and tag == "trans-unit") or (info.version == 2 and tag == "unit"):
-            unit = _unit12(el, info, name) if info.version == 1 else _unit20(el, info, name)
-            yield _orient(unit, fmt, stats)
+            if el.get("translate") != "no":  # not for translation (an empty file's placeholder)
+                unit = _unit12(el, info, name) if info.version == 1 else _unit20(el, info, name)
+                yield _orient(unit, fmt, stats)
             el.clear(keep_tail=True)
             parent = el.getparent()
             if parent is not None:
