@@ -162,8 +162,8 @@ def test_import_foreign_tmx_without_positions(tmp_path: Path) -> None:
     code, out, _ = run_cli(["export", str(store), "--format", "tsv", "-q"])
     assert code == 0
     assert out.splitlines()[1:] == [
-        "Đi với tôi.\tCome with me.\tmemory:1:1\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0",
-        "Hãy cẩn thận!\tCareful!\tmemory:1:2\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0",
+        "Đi với tôi.\tCome with me.\tmemory:1:1\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0\t",
+        "Hãy cẩn thận!\tCareful!\tmemory:1:2\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0\t",
     ]
     # The store exists now: refused without --force, and --append refuses the same documents.
     code, _, err = run_cli(["import", str(tmx), "-o", str(store)])

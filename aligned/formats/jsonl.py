@@ -149,7 +149,7 @@ def _pair(obj: Any, name: str, lineno: int, source_lang: str, target_lang: str) 
             shown = names.get(key, key)
             raise DataError(f"{where}: key {shown!r} must be {want}, got {json.dumps(v)[:80]}")
         if isinstance(v, str):
-            no_surrogate(v, f"key {key!r}")
+            no_surrogate(v, f"key {names.get(key, key)!r}")
         elif isinstance(v, int) and not isinstance(v, bool) and key != "score":
             check_range(v, f"key {key!r}", where)
         return v
