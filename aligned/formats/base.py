@@ -191,6 +191,12 @@ def read_lines(inp: TextIO | BinaryIO, *, name: str) -> Iterator[tuple[int, str]
         for raw in _utf16_lines(inp, name):
             lineno += 1
             if isinstance(raw, bytes):
+                if lineno == 1 and _looks_utf16(raw):
+                    raise DataError(
+                        f"{name}: line 1: looks like UTF-16 without a byte-order mark (every "
+                        "other byte is 0); convert the file to UTF-8, e.g. iconv -f UTF-16LE "
+                        "-t UTF-8 (UTF-16BE if the zeros come first), or save it with its BOM"
+                    )
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
@@ -219,6 +225,12 @@ def read_lines(inp: TextIO | BinaryIO, *, name: str) -> Iterator[tuple[int, str]
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _looks_utf16(line: bytes) -> bool:
+    """Whether a first line is UTF-16 text without its BOM (ASCII with a NUL each other byte)."""
+    body = line.rstrip(b"\r\n\x00")
+    return len(body) >= 4 and (not any(body[1::2]) or not any(body[0::2]))
 
 
 def _utf16_lines(inp: TextIO | BinaryIO, name: str) -> Iterator[str | bytes]:

@@ -60,7 +60,7 @@ from lxml import etree
 from aligned import __version__
 from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range
 from aligned.formats.inline import local, seg_text
-from aligned.formats.langs import ReadStats, matches
+from aligned.formats.langs import ReadStats, matches, norm
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
 
@@ -283,10 +283,10 @@ class XLIFF2Format(Format):
         it = iter(pairs)
         first = next(it, None)
         langs = (first.source_lang, first.target_lang) if first else ("vi", "en")
+        src_tag, tgt_tag = (language(_FORBIDDEN.sub("", tag)) for tag in langs)
         write(
             f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff xmlns="{NS20}" '
-            f'xmlns:mda="{NS_MDA}" version="2.0" srcLang="{language(_FORBIDDEN.sub("", langs[0]))}" '
-            f'trgLang="{language(_FORBIDDEN.sub("", langs[1]))}">'
+            f'xmlns:mda="{NS_MDA}" version="2.0" srcLang="{src_tag}" trgLang="{tgt_tag}">'
         )
         doc: str | None = None
         files = 0
@@ -294,7 +294,7 @@ class XLIFF2Format(Format):
         langs = (_FORBIDDEN.sub("", langs[0]), _FORBIDDEN.sub("", langs[1]))
         for raw in _chain(first, it):
             p = _clean_pair(raw, clean, texts=False)
-            if (p.source_lang, p.target_lang) != langs:
+            if (norm(p.source_lang), norm(p.target_lang)) != (norm(langs[0]), norm(langs[1])):
                 raise DataError(
                     f"pair {p.id} is {p.source_lang}→{p.target_lang}, but this XLIFF 2.0 file "
                     f"is {langs[0]}→{langs[1]}: XLIFF 2.0 holds one language pair per file; "
