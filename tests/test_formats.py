@@ -692,8 +692,8 @@ class TestJSONL(FormatRoundTrip):
         blobs, _ = self.export([AlignedPair("Chào", "Hi", flags=("byline",), score=float("nan"))])
         assert json.loads(blobs[0]) == {
             "id": ":0:0", "doc": "", "para": 0, "sent": 0, "start": None, "end": None,
-            "source_lang": "vi", "target_lang": "en", "vi": "Chào", "en": "Hi", "flags": ["byline"], "signature": "", "score": None,
-            "reviewed": False, "extra": {},
+            "source_lang": "vi", "target_lang": "en", "vi": "Chào", "en": "Hi",
+            "flags": ["byline"], "signature": "", "score": None, "reviewed": False, "extra": {},
         }  # fmt: skip
         assert "Chào" in blobs[0].decode()  # not \\u escapes
 

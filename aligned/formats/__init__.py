@@ -162,7 +162,7 @@ def _open(path: Path) -> BinaryIO:
     """``path`` for reading bytes; a ``.gz`` file (how OPUS ships TMX) decompressed as read."""
     try:
         if path.suffix.lower() == ".gz":
-            return _GzipReader(path)
+            return _GzipReader(path)  # type: ignore[return-value]  # a BinaryIO in all but name
         return path.open("rb")
     except FileNotFoundError:
         raise ConfigError(f"no such file: {str(path)!r}; check the path") from None

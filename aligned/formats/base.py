@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar, TextIO
+from typing import Any, BinaryIO, ClassVar, TextIO
 
 from aligned.formats.langs import DEFAULT_SOURCE, DEFAULT_TARGET, ReadStats
 from aligned.pairs import AlignedPair
@@ -236,7 +236,7 @@ def _looks_utf16(line: bytes) -> bool:
 def _utf16_lines(inp: TextIO | BinaryIO, name: str) -> Iterator[str | bytes]:
     """The lines of ``inp`` as they come; a binary stream starting with a UTF-16 byte-order
     mark is decoded (streaming) and its lines yielded as text."""
-    it = iter(inp)
+    it: Iterator[Any] = iter(inp)
     first = next(it, None)
     if first is None:
         return

@@ -460,7 +460,7 @@ class TMXFormat(Format):
         for attr, value in tuv.attrib.items():
             if attr not in (XML_LANG, "lang"):
                 extra[f"{side}:@{attr}"] = value
-        seg = None
+        seg: Any = None
         for child in tuv:
             if child.tag == "prop":
                 _put(extra, f"{side}:{child.get('type', '')}", _text(child, name))
