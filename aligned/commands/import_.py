@@ -30,8 +30,10 @@ Export -> import -> export gives the same file for everything the format holds.
 
 
 EPILOG = """\
-examples (an OmegaT memory: songngu import project_save.tmx --target-lang en-US --doc NAME
---append -o tm.sqlite; a headerless list: --format tsv --columns en,vi,attribution):
+other tools' files: an OmegaT memory with `import project_save.tmx --doc NAME --append -o
+tm.sqlite`, a headerless list with `--format tsv --columns en,vi,attribution`.
+
+examples:
   songngu run examples/news/ -o out/
   songngu import out/corpus.tmx -o imported.sqlite
   songngu import out/corpus.tmx --source-lang vi --target-lang en -o again.sqlite
