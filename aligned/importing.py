@@ -149,19 +149,17 @@ def has_both(pair: AlignedPair) -> bool:
     return bool(pair.source.strip()) and bool(pair.target.strip())
 
 
-def check_languages(stats: ReadStats, fmt: Format, name: str, imported: int, skipped: int) -> None:
-    """DataError when a file held units but none in the chosen pair of languages."""
-    if imported or not skipped:
+def check_languages(
+    stats: ReadStats, fmt: Format, name: str, imported: int, skipped: int
+) -> None:
+    """DataError when a file held units but none in the chosen pair of languages (a file whose
+    units are all empty just imports nothing, and the summary says so)."""
+    if imported or not skipped or not stats.missing:
         return
-    if stats.languages and stats.missing:
-        raise DataError(
-            f"{name}: no unit has both a {fmt.source_lang!r} and a {fmt.target_lang!r} text; "
-            f"the file holds {stats.language_list()}; choose its languages with --source-lang "
-            "TAG --target-lang TAG (a bare tag such as 'en' matches every region)"
-        )
     raise DataError(
-        f"{name}: all {skipped} units have an empty {fmt.source_lang!r} or "
-        f"{fmt.target_lang!r} text; nothing to import"
+        f"{name}: no unit has both a {fmt.source_lang!r} and a {fmt.target_lang!r} text; "
+        f"the file holds {stats.language_list()}; choose its languages with --source-lang "
+        "TAG --target-lang TAG (a bare tag such as 'en' matches every region)"
     )
 
 

@@ -1192,6 +1192,7 @@ def carried(p: AlignedPair, fmt: str) -> AlignedPair:
             p.signature,
             p.score,
             p.reviewed,
+            dict(p.extra),
         )
     if fmt == "jsonl":
         score = p.score if p.score is None or math.isfinite(p.score) else None
