@@ -149,9 +149,7 @@ def has_both(pair: AlignedPair) -> bool:
     return bool(pair.source.strip()) and bool(pair.target.strip())
 
 
-def check_languages(
-    stats: ReadStats, fmt: Format, name: str, imported: int, skipped: int
-) -> None:
+def check_languages(stats: ReadStats, fmt: Format, name: str, imported: int, skipped: int) -> None:
     """DataError when a file held units but none in the chosen pair of languages (a file whose
     units are all empty just imports nothing, and the summary says so)."""
     if imported or not skipped or not stats.missing:
