@@ -5,8 +5,15 @@ import files the same way, and the rules below must be the same for all of them.
 
 Rules (:func:`import_pairs`):
 
-* pairs are grouped by document, the pair's ``doc`` or else the file stem; a document already
-  in the store is an error (import into a new store, or replace it with ``force``);
+* a pair without both texts (a unit without one of the chosen languages, or with empty text)
+  is skipped and counted, never imported half-empty; a file of which no pair has both is a
+  DataError naming the languages it holds and the flags that choose them;
+* pairs are grouped by document, the pair's ``doc`` or else ``doc`` (``import --doc``) or else
+  the file stem; a document already in the store is an error (import into a new store, or
+  replace it with ``force``, or give another ``--doc`` to ``--append``);
+* languages are data: a document records its source language tag (``documents.lang``, the
+  first pair's), each translation its target tag and the pair's extra data (``lang``,
+  ``extra``), so an export writes the tags the file had;
 * a pair without a position (para or sent 0) gets para 1 and the next sentence number its
   document does not use; the same position twice must have the same source text (one segment);
 * targets become translations under the pair's signature, or ``import:<file name>``; one
@@ -29,8 +36,10 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aligned.formats import Format, format_for_path, format_names, get_format, read_path
+from aligned.formats.langs import ReadStats
 from aligned.output import make_output_dir
 from aligned.pairs import AlignedPair
 from aligned.store import (
@@ -48,12 +57,42 @@ from corpus.errors import ConfigError, DataError, OutputExistsError
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What an import did: the store written, the input's name, documents and pairs added."""
+    """What an import did: the store written, the input's name, documents and pairs added,
+    and what the reader saw besides (pairs skipped for want of a side, other languages)."""
 
     store: Path
     source: str
     documents: int
     pairs: int
+    skipped: int = 0  # units without both texts (a language missing, or empty text)
+    stats: ReadStats | None = None
+    source_lang: str = "vi"
+    target_lang: str = "en"
+
+    def summary(self) -> str:
+        """The lines ``songngu import`` prints."""
+        lines = [
+            f"songngu: imported {self.pairs} pairs in {self.documents} documents from "
+            f"{self.source} into {self.store}"
+        ]
+        langs = f"{self.source_lang} and {self.target_lang}"
+        if self.skipped:
+            lines.append(
+                f"songngu: skipped {self.skipped} units without both {langs} texts (a language "
+                "missing or an empty text)"
+            )
+        if self.stats is not None and self.stats.other_texts:
+            lines.append(
+                f"songngu: kept {self.stats.other_texts} texts in other languages as extra data "
+                "(lang:TAG; the languages: "
+                f"{self.stats.language_list()})"
+            )
+        if self.stats is not None and self.stats.reversed:
+            lines.append(
+                f"songngu: {self.stats.reversed} units were translated from the target language "
+                'originally; kept as extra "direction"'
+            )
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +109,18 @@ class PlannedPair:
         return self.pair.source, self.pair.target, self.pair.score
 
 
-def import_format(path: str, name: str | None = None) -> Format:
-    """The format to read ``path`` with: ``name`` if given, else from its suffix."""
+def import_format(path: str, name: str | None = None, **options: Any) -> Format:
+    """The format to read ``path`` with: ``name`` if given, else from its suffix; ``options``
+    (``source_lang``, ``target_lang``, TSV ``read_columns``) go to it."""
     if name:
-        return get_format(name)
+        fmt = get_format(name, **options)
+        if not fmt.can_read:
+            raise ConfigError(f"import cannot read {fmt.name}; choose another --format")
+        return fmt
     readable = ", ".join(format_names(readable=True))
     if path == "-":
         raise ConfigError(f"reading stdin needs --format ({readable})")
-    fmt = format_for_path(path)
+    fmt = format_for_path(path, **options)
     if not fmt.can_read:
         raise ConfigError(
             f"import reads {readable}, not {fmt.name} ({path!r}); "
@@ -86,13 +129,41 @@ def import_format(path: str, name: str | None = None) -> Format:
     return fmt
 
 
-def group_by_document(pairs: Iterable[AlignedPair], name: str) -> dict[str, list[AlignedPair]]:
-    """Pairs by document id (the pair's, else the stem of file ``name``), in file order."""
-    stem = Path(name).stem or "import"
+def default_doc(name: str) -> str:
+    """The document id of pairs a file gives none: its stem (``.gz`` left out too)."""
+    path = Path(name)
+    if path.suffix.lower() == ".gz":
+        path = path.with_suffix("")
+    return path.stem or "import"
+
+
+def group_by_document(
+    pairs: Iterable[AlignedPair], name: str, doc: str | None = None
+) -> dict[str, list[AlignedPair]]:
+    """Pairs by document id (the pair's, else ``doc``, else the stem of file ``name``), in
+    file order."""
+    stem = doc or default_doc(name)
     docs: dict[str, list[AlignedPair]] = {}
     for pair in pairs:
         docs.setdefault(pair.doc or stem, []).append(pair)
     return docs
+
+
+def has_both(pair: AlignedPair) -> bool:
+    """Whether a pair has both texts (else import skips it)."""
+    return bool(pair.source.strip()) and bool(pair.target.strip())
+
+
+def check_languages(stats: ReadStats, fmt: Format, name: str, imported: int, skipped: int) -> None:
+    """DataError when a file held units but none in the chosen pair of languages (a file whose
+    units are all empty just imports nothing, and the summary says so)."""
+    if imported or not skipped or not stats.missing:
+        return
+    raise DataError(
+        f"{name}: no unit has both a {fmt.source_lang!r} and a {fmt.target_lang!r} text; "
+        f"the file holds {stats.language_list()}; choose its languages with --source-lang "
+        "TAG --target-lang TAG (a bare tag such as 'en' matches every region)"
+    )
 
 
 def plan_document(doc_id: str, pairs: Sequence[AlignedPair], name: str) -> list[PlannedPair]:
@@ -131,12 +202,32 @@ def plan_document(doc_id: str, pairs: Sequence[AlignedPair], name: str) -> list[
     return planned
 
 
-def import_pairs(store: Store, pairs: Iterable[AlignedPair], *, name: str) -> tuple[int, int]:
+def import_pairs(
+    store: Store,
+    pairs: Iterable[AlignedPair],
+    *,
+    name: str,
+    doc: str | None = None,
+    skipped: list[int] | None = None,
+) -> tuple[int, int]:
     """Add pairs read from file ``name`` to an open store, in one transaction.
 
-    Returns (documents, pairs) added. Rules: module docstring.
+    Returns (documents, pairs) added; pairs without both texts are left out and counted in
+    ``skipped[0]`` when given. Rules: module docstring.
     """
-    docs = group_by_document(pairs, name)
+    dropped = 0
+
+    def complete(items: Iterable[AlignedPair]) -> Iterable[AlignedPair]:
+        nonlocal dropped
+        for pair in items:
+            if has_both(pair):
+                yield pair
+            else:
+                dropped += 1
+
+    docs = group_by_document(complete(pairs), name, doc)
+    if skipped is not None:
+        skipped[:] = [dropped]
     used_sigs: list[str] = []
     total = 0
     with store.transaction():
@@ -162,8 +253,20 @@ def import_pairs(store: Store, pairs: Iterable[AlignedPair], *, name: str) -> tu
                 )
             new_ids = store.add_imported_document(doc_id, name, list(segments.values()))
             ids = dict(zip(segments, new_ids, strict=True))
+            doc_lang = doc_pairs[0].source_lang
+            store.set_document_lang(doc_id, doc_lang)
             store.add_imported_translations(
-                [ImportedTranslation(ids[p.para, p.sent], p.signature, *p.texts()) for p in planned]
+                [
+                    ImportedTranslation(
+                        ids[p.para, p.sent],
+                        p.signature,
+                        *p.texts(),
+                        lang=p.pair.target_lang,
+                        extra=p.pair.extra,
+                        source_lang=None if p.pair.source_lang == doc_lang else p.pair.source_lang,
+                    )
+                    for p in planned
+                ]
             )
             store.accept_segments(
                 [(ids[p.para, p.sent], p.signature) for p in planned if p.pair.reviewed],
@@ -184,6 +287,7 @@ def import_file(
     append: bool = False,
     wait: float = DEFAULT_WAIT,
     on_wait: OnWait | None = None,
+    doc: str | None = None,
 ) -> ImportResult:
     """Import file ``path`` ('-' = stdin; ``fmt`` None = from its suffix) into a store.
 
@@ -192,12 +296,28 @@ def import_file(
     and renamed over it when complete, so a malformed file leaves the old store intact.
     The target's writer lock is held throughout (``wait``/``on_wait``: see
     :func:`aligned.store.open_store`).
+    ``doc``: the document id of pairs the file gives none (default: the file's stem).
     """
     if append and force:
         raise ConfigError("--force and --append exclude each other; pass one")
     fmt = fmt or import_format(path)
     target = Path(store_path)
     name = "stdin" if path == "-" else path
+    skipped = [0]
+
+    def add(store: Store) -> tuple[int, int]:
+        with store.transaction():
+            docs, pairs = import_pairs(
+                store, read_path(fmt, path), name=name, doc=doc, skipped=skipped
+            )
+            check_languages(fmt.read_stats, fmt, name, pairs, skipped[0])
+        return docs, pairs
+
+    def result(docs: int, pairs: int) -> ImportResult:
+        return ImportResult(
+            target, name, docs, pairs, skipped[0], fmt.read_stats, fmt.source_lang, fmt.target_lang
+        )
+
     if not append and target.exists() and not force:
         raise OutputExistsError(
             f"store {str(target)!r} already exists; pass --force to replace it, --append "
@@ -207,18 +327,18 @@ def import_file(
     with sqlite_errors(target), writer_lock(target, wait=wait, on_wait=on_wait):
         if append:
             with open_store(target) as store:
-                docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
-            return ImportResult(target, name, docs, pairs)
+                docs, pairs = add(store)
+            return result(docs, pairs)
         tmp = target.with_name(f".{target.name}.import-tmp")
         remove_store(tmp)
         try:
             with open_store(tmp) as store:
-                docs, pairs = import_pairs(store, read_path(fmt, path), name=name)
+                docs, pairs = add(store)
             remove_store(target)
             os.replace(tmp, target)
         finally:
             remove_store(tmp)
-    return ImportResult(target, name, docs, pairs)
+    return result(docs, pairs)
 
 
 def remove_store(path: str | os.PathLike[str]) -> None:

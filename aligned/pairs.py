@@ -1,8 +1,10 @@
 """The unit every exchange format holds: one aligned sentence pair with its provenance.
 
 The store yields these for export and takes them on import; each file format (TMX, TSV, Moses,
-JSONL) writes and reads them. Fields a format cannot hold come back as their defaults, and the
-shared round-trip suite checks exactly what each format claims to keep.
+JSONL, XLIFF) writes and reads them. Languages are data: ``source_lang``/``target_lang`` hold
+the tags a file gave (``vi-VN``, ``en-US``), never relabelled; songngu's own runs are vi → en.
+Fields a format cannot hold come back as their defaults, and the shared round-trip suite checks
+exactly what each format claims to keep.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ def uid_of(exported_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AlignedPair:
-    source: str  # Vietnamese segment text (cleaned)
-    target: str  # English translation ('' when not translated)
+    source: str  # source segment text (Vietnamese for songngu's own runs)
+    target: str  # its translation ('' when not translated)
     doc: str = ""
     para: int = 0  # 1-based; 0 = unknown (e.g. imported from a format without positions)
     sent: int = 0
@@ -37,6 +39,8 @@ class AlignedPair:
     reviewed: bool = False  # a reviewer accepted or post-edited the target
     extra: dict[str, str] = field(default_factory=dict, compare=False)  # format-specific props
     uid: str = ""  # the store's stable segment identity (``doc#hash``); '' = none yet
+    source_lang: str = "vi"  # BCP 47 tag of the source side, as the file wrote it
+    target_lang: str = "en"  # BCP 47 tag of the target side
 
     @property
     def id(self) -> str:

@@ -165,8 +165,8 @@ def test_import_foreign_tmx_without_positions(tmp_path: Path) -> None:
     assert code == 0
     one, two = segment_uid("memory", "Đi với tôi."), segment_uid("memory", "Hãy cẩn thận!")
     assert out.splitlines()[1:] == [
-        f"Đi với tôi.\tCome with me.\t{one}\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0",
-        f"Hãy cẩn thận!\tCareful!\t{two}\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0",
+        f"Đi với tôi.\tCome with me.\t{one}\tmemory\t1\t1\t\t\t\timport:memory.tmx\t\t0\t",
+        f"Hãy cẩn thận!\tCareful!\t{two}\tmemory\t1\t2\t\t\t\timport:memory.tmx\t\t0\t",
     ]
     # The store exists now: refused without --force, and --append refuses the same documents.
     code, _, err = run_cli(["import", str(tmx), "-o", str(store)])

@@ -29,6 +29,8 @@ from aligned.formats import (
     TMXFormat,
     TSVFormat,
     WriteStats,
+    XLIFF2Format,
+    XLIFF12Format,
     format_for_path,
     get_format,
     read_path,
@@ -65,8 +67,18 @@ def texts(*, surrogates: bool) -> st.SearchStrategy[str]:
     )
 
 
-def pairs_strategy(*, surrogates: bool) -> st.SearchStrategy[list[AlignedPair]]:
+#: Extra keys as other tools' files give them (TMX: props, notes, attributes of the tu and of
+#: each tuv, other languages' texts); every format keeps them.
+EXTRA_KEYS = ["x-note", "x-client", "x-context", "x-doc", "x-flag", "note", "@creationdate"]
+EXTRA_KEYS += ["@x-custom", "source:@changeid", "target:x-context", "source:note", "lang:fr-FR"]
+#: Language pairs a file may write; each matches the readers' defaults (vi, en).
+LANGS = [("vi", "en"), ("vi-VN", "en-US"), ("VI", "en_GB")]
+
+
+@st.composite
+def pairs_strategy(draw: st.DrawFn, *, surrogates: bool) -> list[AlignedPair]:
     text = texts(surrogates=surrogates)
+    source_lang, target_lang = draw(st.sampled_from(LANGS))  # one pair of languages per file
     pair = st.builds(
         AlignedPair,
         source=text,
@@ -80,11 +92,11 @@ def pairs_strategy(*, surrogates: bool) -> st.SearchStrategy[list[AlignedPair]]:
         signature=text,
         score=st.none() | st.floats(allow_nan=False, allow_infinity=False),
         reviewed=st.booleans(),
-        extra=st.dictionaries(
-            st.sampled_from(["x-note", "x-client", "x-context", "x-doc", "x-flag"]), text
-        ),
+        extra=st.dictionaries(st.sampled_from(EXTRA_KEYS), text),
+        source_lang=st.just(source_lang),
+        target_lang=st.just(target_lang),
     )
-    return st.lists(pair, max_size=6)
+    return draw(st.lists(pair, max_size=6))
 
 
 DEFAULTS = AlignedPair(source="", target="")
@@ -278,11 +290,29 @@ class TestTMX(FormatRoundTrip):
 </body></tmx>""".encode()  # noqa: E501
         back = list(self.fmt.read(io.BytesIO(foreign), name="other.tmx"))
         assert back == [
-            AlignedPair(source="Xin chào bạn thân!", target="Hello friend!"),
+            AlignedPair("Xin chào bạn thân!", "Hello friend!", source_lang="vi-VN",
+                        target_lang="EN-US"),
             AlignedPair(source="Chỉ tiếng Việt.", target=""),
             AlignedPair(source="Chào", target="Hi"),
-        ]
-        assert back[0].extra == {"x-client": "ACME"}
+        ]  # fmt: skip
+        assert back[0].extra == {
+            "x-client": "ACME",
+            "@tuid": "42",
+            "lang:fr-FR": "Bonjour",
+            "source:seg": 'Xin <bpt i="1">&lt;b&gt;</bpt>chào<ept i="1">&lt;/b&gt;</ept>'
+            '<ph x="2">&lt;br/&gt;</ph> bạn <hi type="x">thân</hi>!',
+            "target:seg": 'Hello <it pos="begin">&lt;i&gt;</it>friend<ph>{1}</ph>!',
+        }
+        stats = self.fmt.read_stats
+        assert (stats.units, stats.missing, stats.other_texts) == (3, 1, 1)
+        # written back: the inline codes, the original tuid as a prop, the French tuv
+        blobs, _ = self.export(back[:1])
+        self.check_output(blobs)
+        text = blobs[0].decode()
+        assert '<tuv xml:lang="vi-VN"><seg>Xin <bpt i="1">&lt;b&gt;</bpt>chào<ept' in text
+        assert '<prop type="@tuid">42</prop>' in text
+        assert '<tuv xml:lang="fr-FR"><seg>Bonjour</seg></tuv>' in text
+        assert self.import_(blobs)[0].extra == back[0].extra
 
     def test_foreign_utf16_cdata_comment_note(self) -> None:
         foreign = (
@@ -291,27 +321,54 @@ class TestTMX(FormatRoundTrip):
             '<tuv xml:lang="en-GB"><seg>x</seg></tuv><tuv xml:lang="en-US"><seg>y</seg></tuv>'
             "</tu></body></tmx>"
         )
-        want = [AlignedPair("a <b> & c Việt", "x")]
-        assert list(self.fmt.read(io.BytesIO(foreign.encode("utf-16")), name="f")) == want
+        want = [AlignedPair("a <b> & c Việt", "x", target_lang="en-GB")]
+        got = list(self.fmt.read(io.BytesIO(foreign.encode("utf-16")), name="f"))
+        assert got == want
+        assert got[0].extra == {"source:note": "n", "lang:en-US": "y"}
         assert list(self.fmt.read(io.StringIO(foreign), name="f")) == want  # decoded already
 
-    def test_source_from_header_srclang_when_no_vi(self) -> None:
+    def test_languages_chosen_never_relabelled(self) -> None:
         foreign = (
             b'<tmx version="1.4"><header srclang="vie"/><body><tu><tuv xml:lang="en"><seg>A'
             b'</seg></tuv><tuv xml:lang="vie"><seg>B</seg></tuv></tu></body></tmx>'
         )
-        assert list(self.fmt.read(io.BytesIO(foreign), name="f.tmx")) == [AlignedPair("B", "A")]
+        fmt = TMXFormat(source_lang="VIE", target_lang="EN")
+        assert list(fmt.read(io.BytesIO(foreign), name="f.tmx")) == [
+            AlignedPair("B", "A", source_lang="vie", target_lang="en")
+        ]
+        # the defaults (vi, en) find no Vietnamese: the pair comes without a source
+        assert list(self.fmt.read(io.BytesIO(foreign), name="f.tmx")) == [
+            AlignedPair("", "A", source_lang="vi", target_lang="en")
+        ]
+        assert self.fmt.read_stats.missing == 1
 
-    def test_tu_without_vietnamese_is_a_data_error(self) -> None:
+    def test_region_matching_and_which_text_wins(self) -> None:
         foreign = (
-            b'<tmx version="1.4"><header srclang="*all*"/><body>\n<tu><tuv xml:lang="fr">'
-            b'<seg>A</seg></tuv><tuv xml:lang="en"><seg>B</seg></tuv></tu></body></tmx>'
+            b'<tmx version="1.4"><body><tu><tuv xml:lang="EN_us"><seg>us</seg></tuv>'
+            b'<tuv xml:lang="en-GB"><seg>gb</seg></tuv><tuv xml:lang="vi"><seg>v</seg></tuv>'
+            b"</tu></body></tmx>"
         )
-        with pytest.raises(DataError) as e:
-            list(self.fmt.read(io.BytesIO(foreign), name="f.tmx"))
-        assert str(e.value).startswith(
-            "f.tmx: line 2: <tu> has no Vietnamese <tuv> (languages: fr, en)"
+
+        def read(src: str, tgt: str) -> tuple[str, str, str, str]:
+            (p,) = TMXFormat(source_lang=src, target_lang=tgt).read(io.BytesIO(foreign), name="f")
+            return p.source, p.target, p.source_lang, p.target_lang
+
+        assert read("vi", "en") == ("v", "us", "vi", "EN_us")  # the first en-* wins
+        assert read("vi", "en-gb") == ("v", "gb", "vi", "en-GB")
+        assert read("en", "en-GB") == ("us", "gb", "EN_us", "en-GB")  # the specific side first
+        assert read("en-us", "en") == ("us", "gb", "EN_us", "en-GB")
+
+    def test_tu_srclang_records_the_original_direction(self) -> None:
+        foreign = (
+            b'<tmx version="1.4"><header srclang="en-US"/><body>\n<tu><tuv xml:lang="en-US">'
+            b'<seg>A</seg></tuv><tuv xml:lang="vi"><seg>B</seg></tuv></tu>\n<tu srclang="vi">'
+            b'<tuv xml:lang="en-US"><seg>C</seg></tuv><tuv xml:lang="vi"><seg>D</seg></tuv></tu>'
+            b"</body></tmx>"
         )
+        first, second = self.fmt.read(io.BytesIO(foreign), name="f.tmx")
+        assert (first.source, first.target, first.extra) == ("B", "A", {"direction": "en-US→vi"})
+        assert (second.source, second.extra) == ("D", {"@srclang": "vi"})
+        assert self.fmt.read_stats.reversed == 1
 
     def test_tuv_without_lang(self) -> None:
         bad = b'<tmx version="1.4"><body>\n\n<tu><tuv><seg>A</seg></tuv></tu></body></tmx>'
@@ -416,6 +473,68 @@ class TestTMX(FormatRoundTrip):
         assert first.source == "câu 0" and len(rest) == 49
 
 
+XLIFF_SCHEMAS = SHARED / "schemas" / "xliff"
+_NO_NET = etree.XMLParser(no_network=True)
+XSD12 = etree.XMLSchema(etree.parse(str(XLIFF_SCHEMAS / "xliff-core-1.2-strict.xsd"), _NO_NET))
+XSD20 = etree.XMLSchema(etree.parse(str(XLIFF_SCHEMAS / "xliff_core_2.0.xsd"), _NO_NET))
+
+
+def stripped_pair(pair: AlignedPair, *, texts: bool = True) -> AlignedPair:
+    """``pair`` with what XML cannot hold removed (from its texts too unless ``texts``=False)."""
+    s = strip_forbidden
+    return dataclasses.replace(
+        pair,
+        source=s(pair.source) if texts else pair.source,
+        target=s(pair.target) if texts else pair.target,
+        doc=s(pair.doc),
+        flags=tuple(s(f) for f in pair.flags),
+        signature=s(pair.signature),
+        extra={s(k): s(v) for k, v in pair.extra.items()},
+        # xs:language: '_' is written '-'
+        source_lang=pair.source_lang.replace("_", "-"),
+        target_lang=pair.target_lang.replace("_", "-"),
+    )
+
+
+def _xliff_stripped(p: AlignedPair, *, texts: bool) -> int:
+    """Characters removed from a pair's fields, each field counted once."""
+    fields = [p.doc, *p.flags, p.signature, p.uid, p.source_lang, p.target_lang]
+    fields += [kv for k, v in p.extra.items() for kv in (k, v)]
+    if texts:
+        fields += [p.source, p.target]
+    return sum(count_forbidden(t) for t in fields)
+
+
+class TestXLIFF12(FormatRoundTrip):
+    fmt = XLIFF12Format()
+    surrogates = True
+
+    def expected(self, pair: AlignedPair) -> AlignedPair:
+        return stripped_pair(pair)
+
+    def expected_stripped(self, pairs: list[AlignedPair]) -> int:
+        return sum(_xliff_stripped(p, texts=True) for p in pairs)
+
+    def check_output(self, blobs: list[bytes]) -> None:
+        root = etree.fromstring(blobs[0], _NO_NET)
+        assert XSD12.validate(root), XSD12.error_log.filter_from_errors()
+
+
+class TestXLIFF2(FormatRoundTrip):
+    fmt = XLIFF2Format()
+    surrogates = True
+
+    def expected(self, pair: AlignedPair) -> AlignedPair:
+        return stripped_pair(pair, texts=False)  # texts keep them as <cp/>
+
+    def expected_stripped(self, pairs: list[AlignedPair]) -> int:
+        return sum(_xliff_stripped(p, texts=False) for p in pairs)
+
+    def check_output(self, blobs: list[bytes]) -> None:
+        root = etree.fromstring(blobs[0], _NO_NET)
+        assert XSD20.validate(root), XSD20.error_log.filter_from_errors()
+
+
 class TestTSV(FormatRoundTrip):
     fmt = TSVFormat()
 
@@ -435,8 +554,8 @@ class TestTSV(FormatRoundTrip):
                          flags=("heading", "byline"), signature="s", score=0.25, reviewed=True)]
         )  # fmt: skip
         assert blobs[0].decode() == (
-            "vi\ten\tid\tdoc\tpara\tsent\tstart\tend\tflags\tsignature\tscore\treviewed\n"
-            "Xin chào.\tHello.\td:1:2\td\t1\t2\t0\t9\theading,byline\ts\t0.25\t1\n"
+            "vi\ten\tid\tdoc\tpara\tsent\tstart\tend\tflags\tsignature\tscore\treviewed\textra\n"
+            "Xin chào.\tHello.\td:1:2\td\t1\t2\t0\t9\theading,byline\ts\t0.25\t1\t\n"
         )
 
     def test_columns_option_and_short_form(self) -> None:
@@ -573,8 +692,8 @@ class TestJSONL(FormatRoundTrip):
         blobs, _ = self.export([AlignedPair("Chào", "Hi", flags=("byline",), score=float("nan"))])
         assert json.loads(blobs[0]) == {
             "id": ":0:0", "doc": "", "para": 0, "sent": 0, "start": None, "end": None,
-            "vi": "Chào", "en": "Hi", "flags": ["byline"], "signature": "", "score": None,
-            "reviewed": False, "extra": {},
+            "source_lang": "vi", "target_lang": "en", "vi": "Chào", "en": "Hi",
+            "flags": ["byline"], "signature": "", "score": None, "reviewed": False, "extra": {},
         }  # fmt: skip
         assert "Chào" in blobs[0].decode()  # not \\u escapes
 
@@ -594,7 +713,7 @@ class TestJSONL(FormatRoundTrip):
         ("line", "message"),
         [
             ('["vi", "en"]', "c.jsonl: line 1: expected a JSON object, got list"),
-            ('{"en": "b"}', "c.jsonl: line 1: no 'vi' key; each line needs at least"),
+            ('{"en": "b"}', "c.jsonl: line 1: no 'vi' key (nor 'source'); each line needs"),
             ('{"vi": null}', "c.jsonl: line 1: key 'vi' must be str, got null"),
             ('{"vi": "a", "para": "1"}', "c.jsonl: line 1: key 'para' must be int, got \"1\""),
             ('{"vi": "a", "para": true}', "c.jsonl: line 1: key 'para' must be int, got true"),
@@ -609,10 +728,12 @@ class TestJSONL(FormatRoundTrip):
 
 
 def test_registry() -> None:
-    assert sorted(FORMATS) == ["jsonl", "moses", "tmx", "tsv"]
+    assert sorted(FORMATS) == ["jsonl", "moses", "tmx", "tsv", "xliff", "xliff2"]
     assert isinstance(get_format("TMX"), TMXFormat)
-    with pytest.raises(ConfigError, match=r"^unknown format 'xliff'; choose one of: jsonl, "):
-        get_format("xliff")
+    with pytest.raises(ConfigError, match=r"^unknown format 'xlf'; choose one of: jsonl, "):
+        get_format("xlf")
+    assert isinstance(format_for_path("a/b.tmx.gz"), TMXFormat)
+    assert isinstance(format_for_path("a/b.xlf"), XLIFF12Format)
     assert isinstance(format_for_path("a/b.en"), MosesFormat)
     assert isinstance(format_for_path("x.TSV"), TSVFormat)
     with pytest.raises(ConfigError, match=r"^cannot tell the format of 'x\.csv'"):
@@ -671,7 +792,7 @@ def test_registry_declarations_feed_the_cli() -> None:
     for name, cls in FORMATS.items():
         assert cls.name == name and cls.suffixes and all(s.startswith(".") for s in cls.suffixes)
         assert cls.help and "\n" not in cls.help and len(cls.help) <= 70, name
-    assert format_names() == ["tmx", "tsv", "moses", "jsonl"]
+    assert format_names() == ["tmx", "tsv", "moses", "jsonl", "xliff", "xliff2"]
     assert _format_choices("export") == format_names(writable=True) == format_names()
     assert _format_choices("import") == format_names(readable=True) == format_names()
     runs = {f.name: [p.name for p in f.files(Path("out") / str(f.run_file))] for f in run_formats()}

@@ -757,10 +757,9 @@ def tmx_tu(draw: st.DrawFn, srclang: str) -> tuple[str, bool, str]:
         xml = f"<tuv{lang_attr}>" + (f"<seg>{seg}</seg>" if has_seg else "") + "</tuv>"
         tuvs.append((xml, lang.replace("_", "-").split("-")[0].lower(), shown))
     tuvs = draw(st.permutations(tuvs))
-    src = next((t for _, lang, t in tuvs if lang == "vi"), None)
-    if src is None:
-        src = next((t for _, lang, t in tuvs if lang == srclang), None)
-    ok = ok and src is not None
+    # the source is the first Vietnamese text (import --source-lang vi); a unit without one
+    # is read with an empty source (and skipped by the import), whatever the header's srclang
+    src = next((t for _, lang, t in tuvs if lang == "vi"), "")
     parts = draw(st.permutations(parts)) + [xml for xml, _, _ in tuvs]
     attr = f' tuid="{tuid}"' if tuid else ""
     return f"<tu{attr}>{''.join(parts)}</tu>", ok, src or ""
@@ -1193,6 +1192,7 @@ def carried(p: AlignedPair, fmt: str) -> AlignedPair:
             p.signature,
             p.score,
             p.reviewed,
+            dict(p.extra),
         )
     if fmt == "jsonl":
         score = p.score if p.score is None or math.isfinite(p.score) else None

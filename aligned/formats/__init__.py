@@ -1,4 +1,4 @@
-"""The exchange formats of an aligned corpus: TMX, TSV, Moses (``.vi``/``.en``) and JSONL.
+"""The exchange formats of an aligned corpus: TMX, TSV, Moses, JSONL, XLIFF 1.2 and 2.0.
 
 Each is a :class:`Format` class (``base.py``) with a streaming ``write``/``read``; Moses, kept in
 two files, is a :class:`PairedFormat` with ``write_pair_files``/``read_pair_files``. Look one up
@@ -14,11 +14,13 @@ and one entry here.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from aligned.faults import crash_every
 from aligned.formats.base import ALL_FIELDS, Format, PairedFormat, WriteStats, read_lines
@@ -26,12 +28,13 @@ from aligned.formats.jsonl import JSONLFormat
 from aligned.formats.moses import MosesFormat
 from aligned.formats.tmx import TMXFormat
 from aligned.formats.tsv import TSVFormat
+from aligned.formats.xliff import XLIFF2Format, XLIFF12Format
 from aligned.output import open_output
 from aligned.pairs import AlignedPair
-from corpus.errors import ConfigError, OutputExistsError
+from corpus.errors import ConfigError, DataError, OutputExistsError
 
 FORMATS: dict[str, type[Format]] = {
-    f.name: f for f in (TMXFormat, TSVFormat, MosesFormat, JSONLFormat)
+    f.name: f for f in (TMXFormat, TSVFormat, MosesFormat, JSONLFormat, XLIFF12Format, XLIFF2Format)
 }
 
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "TMXFormat",
     "TSVFormat",
     "WriteStats",
+    "XLIFF2Format",
+    "XLIFF12Format",
     "format_for_path",
     "format_names",
     "formats_help",
@@ -76,24 +81,29 @@ def run_formats() -> list[Format]:
     return [cls() for cls in FORMATS.values() if cls.run_file is not None and cls.can_write]
 
 
-def get_format(name: str) -> Format:
-    """The format called ``name`` (case-insensitive), with default options."""
+def get_format(name: str, **options: Any) -> Format:
+    """The format called ``name`` (case-insensitive), with ``options`` (``source_lang``,
+    ``target_lang``; TSV: ``read_columns``) or the defaults."""
     cls = FORMATS.get(name.strip().lower())
     if cls is None:
         raise ConfigError(f"unknown format {name!r}; choose one of: {', '.join(sorted(FORMATS))}")
-    return cls()
+    return cls(**options)
 
 
-def format_for_path(path: str | os.PathLike[str]) -> Format:
-    """The format a file name's suffix says (``corpus.tmx`` → TMX); ConfigError if none."""
-    suffix = Path(path).suffix.lower()
+def format_for_path(path: str | os.PathLike[str], **options: Any) -> Format:
+    """The format a file name's suffix says (``corpus.tmx`` and ``corpus.tmx.gz`` → TMX);
+    ConfigError if none."""
+    p = Path(path)
+    if p.suffix.lower() == ".gz":
+        p = p.with_suffix("")
+    suffix = p.suffix.lower()
     for cls in FORMATS.values():
         if suffix in cls.suffixes:
-            return cls()
+            return cls(**options)
     known = ", ".join(s for cls in FORMATS.values() for s in cls.suffixes)
     raise ConfigError(
         f"cannot tell the format of {str(path)!r} from its suffix (known: {known}); "
-        f"pass --format ({', '.join(sorted(FORMATS))})"
+        f"pass --format ({', '.join(sorted(FORMATS))}); a .gz file is read through gzip"
     )
 
 
@@ -164,9 +174,44 @@ def read_path(fmt: Format, path: str | os.PathLike[str]) -> Iterator[AlignedPair
 
 
 def _open(path: Path) -> BinaryIO:
+    """``path`` for reading bytes; a ``.gz`` file (how OPUS ships TMX) decompressed as read."""
     try:
+        if path.suffix.lower() == ".gz":
+            return _GzipReader(path)  # type: ignore[return-value]  # a BinaryIO in all but name
         return path.open("rb")
     except FileNotFoundError:
         raise ConfigError(f"no such file: {str(path)!r}; check the path") from None
     except OSError as e:
         raise ConfigError(f"cannot read {str(path)!r}: {e.strerror}; check the path") from None
+
+
+class _GzipReader(gzip.GzipFile):
+    """A gzip file whose damage (not gzip, cut short) is a DataError naming it."""
+
+    def __init__(self, path: Path) -> None:
+        self._name = str(path)
+        super().__init__(filename=path, mode="rb")
+
+    def _wrap(self, call: Any) -> Any:
+        try:
+            return call()
+        except (OSError, EOFError, zlib.error) as e:
+            raise DataError(
+                f"{self._name}: not a readable gzip file ({e}); check the download or "
+                "decompress it with gunzip first"
+            ) from None
+
+    def read(self, size: int | None = -1) -> bytes:
+        return bytes(self._wrap(lambda: super(_GzipReader, self).read(size)))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return bytes(self._wrap(lambda: super(_GzipReader, self).readline(size)))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line

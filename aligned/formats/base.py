@@ -12,13 +12,15 @@ has ``write_pair_files``/``read_pair_files`` instead of the one-stream ``write``
 
 from __future__ import annotations
 
+import codecs
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar, TextIO
+from typing import Any, BinaryIO, ClassVar, TextIO
 
+from aligned.formats.langs import DEFAULT_SOURCE, DEFAULT_TARGET, ReadStats
 from aligned.pairs import AlignedPair
 from corpus.errors import ConfigError, DataError
 
@@ -38,6 +40,8 @@ ALL_FIELDS: frozenset[str] = frozenset(
         "reviewed",
         "extra",
         "uid",
+        "source_lang",
+        "target_lang",
     }
 )
 
@@ -102,6 +106,13 @@ class Format(ABC):
     #: The file (a path prefix for a paired format) ``songngu run`` writes into OUT/, or None
     #: when run does not export this format.
     run_file: ClassVar[str | None] = None
+
+    def __init__(self, *, source_lang: str = DEFAULT_SOURCE, target_lang: str = DEFAULT_TARGET):
+        #: The languages a reader takes as source and target (``import --source-lang``).
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        #: What the last ``read`` saw besides its pairs (languages, units without a side).
+        self.read_stats = ReadStats()
 
     def files(self, path: str | os.PathLike[str]) -> tuple[Path, ...]:
         """The files a write to ``path`` creates."""
@@ -171,22 +182,30 @@ def read_lines(inp: TextIO | BinaryIO, *, name: str) -> Iterator[tuple[int, str]
     """Yield ``(line number, line without its end)`` of a text or binary stream.
 
     Binary input is decoded line by line as UTF-8 so a bad byte is reported on its exact line;
-    a UTF-8 byte-order mark at the start is dropped. Lines end at ``\\n`` (a ``\\r`` before it
-    is part of the line end, for files written on Windows).
+    a UTF-8 byte-order mark at the start is dropped. A UTF-16 byte-order mark (LE or BE) makes
+    the whole stream UTF-16 (spreadsheets save "Unicode text" so). Lines end at ``\\n`` (a
+    ``\\r`` before it is part of the line end, for files written on Windows).
     """
     lineno = 0
     first = True
     try:
-        for raw in inp:
+        for raw in _utf16_lines(inp, name):
             lineno += 1
             if isinstance(raw, bytes):
+                if lineno == 1 and _looks_utf16(raw):
+                    raise DataError(
+                        f"{name}: line 1: looks like UTF-16 without a byte-order mark (every "
+                        "other byte is 0); convert the file to UTF-8, e.g. iconv -f UTF-16LE "
+                        "-t UTF-8 (UTF-16BE if the zeros come first), or save it with its BOM"
+                    )
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
                     raise DataError(
                         f"{name}: line {lineno}: not valid UTF-8 (byte {raw[e.start]:#04x} at "
                         f"column {e.start + 1}); convert the file to UTF-8, e.g. "
-                        "iconv -f WINDOWS-1258 -t UTF-8"
+                        "iconv -f WINDOWS-1258 -t UTF-8 (or -f UTF-16 for a 'Unicode text' "
+                        "file saved without its byte-order mark)"
                     ) from None
             else:
                 line = raw
@@ -204,3 +223,49 @@ def read_lines(inp: TextIO | BinaryIO, *, name: str) -> Iterator[tuple[int, str]
             f"{name}: near line {lineno + 1}: cannot decode the text ({e.reason}); "
             "convert the file to UTF-8"
         ) from None
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _looks_utf16(line: bytes) -> bool:
+    """Whether a first line is UTF-16 text without its BOM (ASCII with a NUL each other byte)."""
+    body = line.rstrip(b"\r\n\x00")
+    return len(body) >= 4 and (not any(body[1::2]) or not any(body[0::2]))
+
+
+def _utf16_lines(inp: TextIO | BinaryIO, name: str) -> Iterator[str | bytes]:
+    """The lines of ``inp`` as they come; a binary stream starting with a UTF-16 byte-order
+    mark is decoded (streaming) and its lines yielded as text."""
+    it: Iterator[Any] = iter(inp)
+    first = next(it, None)
+    if first is None:
+        return
+    if not (isinstance(first, bytes) and first.startswith(_UTF16_BOMS)):
+        yield first
+        yield from it
+        return
+    # A UTF-16 file split at b"\n" is cut inside its characters: decode the bytes in order.
+    decode = codecs.getincrementaldecoder("utf-16")().decode
+    pending = ""
+    lineno = 1
+    try:
+        for chunk in _chain(first, it):
+            pending += decode(chunk)
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                lineno += 1
+                yield line + "\n"
+        pending += decode(b"", True)
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{name}: near line {lineno}: not valid UTF-16 ({e.reason}) although the file "
+            "starts with a UTF-16 byte-order mark; save it again as UTF-8 or UTF-16"
+        ) from None
+    if pending:
+        yield pending
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest

@@ -18,6 +18,7 @@ from itertools import zip_longest
 from typing import BinaryIO, ClassVar, TextIO
 
 from aligned.formats.base import PairedFormat, WriteStats, read_lines
+from aligned.formats.langs import matches
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
 
@@ -47,6 +48,12 @@ class MosesFormat(PairedFormat):
         wvi, wen = vi_out.write, en_out.write
         n = 0
         for p in pairs:
+            if not (matches(p.source_lang, "vi") and matches(p.target_lang, "en")):
+                raise DataError(
+                    f"pair {p.id} is {p.source_lang}→{p.target_lang}, but Moses files are "
+                    "named .vi and .en; export it as TSV, JSONL, TMX or XLIFF, which name "
+                    "each pair's languages"
+                )
             vi, en = one_line(p.source), one_line(p.target)
             if n == 0:  # readers drop a leading U+FEFF as a byte-order mark: add one to keep it
                 vi = "\ufeff" + vi if vi.startswith("\ufeff") else vi

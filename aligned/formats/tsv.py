@@ -1,18 +1,33 @@
-r"""TSV: one pair per line, tab-separated columns, a header row naming them.
+r"""TSV: one pair per line, tab-separated columns, a header row naming them (or ``--columns``).
 
-The header row comes first: ``vi`` and ``en`` (required) and any of ``id doc para sent start end
-flags signature score reviewed``, in any order; the reader follows the header, so a file with
-just ``vi<TAB>en`` is fine. The writer puts out every column by default
-(``TSVFormat(columns=...)`` picks fewer); ``id`` is the pair's id: the store's stable
+The header row comes first: the source and target columns, named by their language tags (``vi``
+and ``en`` for songngu's own runs; ``vi-VN``, ``en-US``... as another tool wrote them; the
+literal names ``source``/``target`` work too), and any of ``id doc para sent start end flags
+signature score reviewed extra``, in any order; the reader follows the header, so a file with
+just ``vi<TAB>en`` is fine. Which language is the source: the reader's ``source_lang`` and
+``target_lang`` (``import --source-lang/--target-lang``, default vi and en; matching:
+:mod:`.langs`). Any other header name is an extra column: kept, per pair, in
+``AlignedPair.extra`` under its name.
+
+A file without a header row (a Tatoeba list, a glossary) is read with ``columns`` (``import
+--columns en,vi,NAME``): one name per column, a language tag for the two text columns, ``-`` to
+skip a column, any other name for an extra column; every line is then data.
+
+The writer puts out every column by default (``TSVFormat(columns=...)`` picks fewer), with the
+first pair's language tags as the names of the text columns (a later pair in other languages is
+a :class:`DataError`: one TSV holds one language pair); ``id`` is the pair's id: the store's stable
 segment uid (``doc#hex``; read back as ``AlignedPair.uid``), or ``doc:para:sent`` for a pair
 without one (read as the position only when the ``doc``/``para``/``sent`` columns are
-missing). Unknown header names are kept, per pair, in ``AlignedPair.extra``.
+missing). ``extra``: the first pair's extra keys get a column each (after the others), and
+``extra`` holds, as a JSON object, the keys of a pair that have no column of their own (and
+empty values); empty when there are none.
 
 Escaping (every text cell, both directions): a backslash is written ``\\``, a tab ``\t``, a line
 feed ``\n`` and a carriage return ``\r`` (backslash + letter), so a row is always one line with
 exactly one tab between cells. No quoting: ``"`` and everything else is written as it is. On
 reading, those four escapes are undone; a backslash before any other character is kept as it
-is (files from other tools with Windows paths still read).
+is (files from other tools with Windows paths still read). UTF-8 (with or without a BOM) and
+UTF-16 with a BOM are read.
 
 Other cells: ``flags`` joins flag names with ``,``; ``start``, ``end`` and ``score`` are empty
 when unknown; ``score`` is Python's shortest exact float text; ``reviewed`` is ``1`` or ``0``.
@@ -22,11 +37,15 @@ Blank lines are skipped; any other row whose cell count differs from the header'
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, ClassVar, TextIO
 
 from aligned.formats.base import Format, WriteStats, check_range, parse_position, read_lines
+from aligned.formats.langs import DEFAULT_SOURCE, DEFAULT_TARGET, ReadStats, pick_sides
 from aligned.pairs import AlignedPair, uid_of
 from corpus.errors import ConfigError, DataError
 
@@ -43,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
     "signature",
     "score",
     "reviewed",
+    "extra",
 )
 
 _UNESCAPE_RE = re.compile(r"\\([\\tnr])")
@@ -98,22 +118,31 @@ _CELL: dict[str, Callable[[AlignedPair], str]] = {
     "signature": lambda p: escape(p.signature),
     "score": lambda p: "" if p.score is None else repr(p.score),
     "reviewed": lambda p: "1" if p.reviewed else "0",
+    "extra": lambda p: "",  # filled by the writer (which keys have their own column)
 }
 
 
 class TSVFormat(Format):
-    """Tab-separated values with a header row and backslash escapes."""
+    """Tab-separated values with a header row (or given columns) and backslash escapes."""
 
     name: ClassVar[str] = "tsv"
     suffixes: ClassVar[tuple[str, ...]] = (".tsv", ".tab")
-    help: ClassVar[str] = "tab-separated values with a header row, for spreadsheets and pandas"
+    help: ClassVar[str] = "tab-separated values (header row or --columns), for spreadsheets"
     run_file: ClassVar[str | None] = "corpus.tsv"
     holds: ClassVar[frozenset[str]] = frozenset(
         {"source", "target", "doc", "para", "sent", "start", "end", "flags", "signature"}
-        | {"score", "reviewed", "uid"}
+        | {"score", "reviewed", "extra", "source_lang", "target_lang", "uid"}
     )
 
-    def __init__(self, columns: Sequence[str] = COLUMNS) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str] = COLUMNS,
+        *,
+        source_lang: str = DEFAULT_SOURCE,
+        target_lang: str = DEFAULT_TARGET,
+        read_columns: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(source_lang=source_lang, target_lang=target_lang)
         unknown = [c for c in columns if c not in _CELL]
         if (
             unknown
@@ -122,47 +151,101 @@ class TSVFormat(Format):
             or len(set(columns)) < len(columns)
         ):
             raise ConfigError(
-                f"bad TSV columns {list(columns)!r}: give 'vi', 'en' and any of "
-                f"{', '.join(COLUMNS[2:])}, each once"
+                f"bad TSV columns {list(columns)!r}: give 'vi' (the source), 'en' (the target) "
+                f"and any of {', '.join(COLUMNS[2:])}, each once"
             )
         self.columns: tuple[str, ...] = tuple(columns)
+        self.read_columns: tuple[str, ...] | None = None
+        if read_columns is not None:
+            names = [c.strip() for c in read_columns]
+            named = [c for c in names if c != "-"]
+            src, tgt = pick_sides(names, source_lang, target_lang)
+            if src is None or tgt is None or not all(names) or len(set(named)) < len(named):
+                raise ConfigError(
+                    f"--columns {','.join(read_columns)!r} must name each column of the file, "
+                    f"one the source language ({source_lang!r}) and one the target language "
+                    f"({target_lang!r}), '-' for a column to skip, any other name for a column "
+                    f"kept as extra data, each once; e.g. --columns {target_lang},{source_lang}"
+                )
+            self.read_columns = tuple(names)
 
     def write(self, pairs: Iterable[AlignedPair], out: TextIO) -> WriteStats:
-        cells = [_CELL[c] for c in self.columns]
+        it = iter(pairs)
+        first = next(it, None)
+        langs = (first.source_lang, first.target_lang) if first else ("vi", "en")
+        names = {"vi": escape(langs[0]), "en": escape(langs[1])}
+        own = [k for k in (first.extra if first else {}) if _own_column(k, self.columns, langs)]
+        own = [k for k in own if first and first.extra[k] != ""]
+        if "extra" not in self.columns:
+            own = []
+        header: list[str] = []
+        for c in self.columns:
+            header.extend(
+                [*(escape(k) for k in own), "extra"] if c == "extra" else [names.get(c, c)]
+            )
         write = out.write
-        write("\t".join(self.columns) + "\n")
+        write("\t".join(header) + "\n")
         n = 0
-        if self.columns == COLUMNS:  # the default, spelled out: 2x faster than the general loop
-            for p in pairs:
+        own_set = frozenset(own)
+
+        def extra_cells(p: AlignedPair) -> str:
+            row = [escape(p.extra.get(k, "")) for k in own]
+            rest = {k: v for k, v in p.extra.items() if k not in own_set or v == ""}
+            row.append(escape(json.dumps(rest, ensure_ascii=False)) if rest else "")
+            return "\t".join(row)
+
+        cells = [extra_cells if c == "extra" else _CELL[c] for c in self.columns]
+        for p in itertools.chain(() if first is None else (first,), it):
+            if (p.source_lang, p.target_lang) != langs:
+                raise DataError(
+                    f"pair {p.id} is {p.source_lang}→{p.target_lang}, but this TSV's columns "
+                    f"are {langs[0]} and {langs[1]}: one TSV holds one language pair; export "
+                    "as JSONL, TMX or XLIFF, which keep each pair's languages"
+                )
+            if self.columns == COLUMNS and not own:  # the default: 2x faster than the loop
                 write(
                     f"{escape(p.source)}\t{escape(p.target)}\t{escape(p.id)}\t{escape(p.doc)}\t"
                     f"{p.para}\t{p.sent}\t{_optint(p.start)}\t{_optint(p.end)}\t"
                     f"{_flags_cell(p.flags) if p.flags else ''}\t{escape(p.signature)}\t"
-                    f"{'' if p.score is None else repr(p.score)}\t{'1' if p.reviewed else '0'}\n"
+                    f"{'' if p.score is None else repr(p.score)}\t{'1' if p.reviewed else '0'}\t"
+                    f"{escape(json.dumps(p.extra, ensure_ascii=False)) if p.extra else ''}\n"
                 )
-                n += 1
-        else:
-            for p in pairs:
+            else:
                 write("\t".join([cell(p) for cell in cells]) + "\n")
-                n += 1
+            n += 1
         return WriteStats(pairs=n, stripped_chars=0)
 
     def read(self, inp: TextIO | BinaryIO, *, name: str) -> Iterator[AlignedPair]:
+        self.read_stats = stats = ReadStats()
         lines = read_lines(inp, name=name)
         header: list[str] | None = None
         lineno, line = 0, ""
-        for lineno, line in lines:  # noqa: B007 (lineno is used after the loop)
-            if line:
-                header = line.split("\t")
-                break
+        if self.read_columns is not None:
+            header = list(self.read_columns)
+        else:
+            for lineno, line in lines:  # noqa: B007 (lineno is used after the loop)
+                if line:
+                    header = line.split("\t")
+                    break
         if header is None:
             return
-        if "vi" not in header or "en" not in header or len(set(header)) < len(header):
+        src, tgt = _text_columns(header, self.source_lang, self.target_lang)
+        if src is None or tgt is None or len(set(header)) < len(header):
             raise DataError(
                 f"{name}: line {lineno}: the header row {line[:200]!r} must name the columns, "
-                "tab-separated, with 'vi' and 'en' each once (e.g. 'vi<TAB>en'); add such a "
-                "first line"
+                f"tab-separated, each once, with the source language ({self.source_lang!r}) "
+                f"and the target language ({self.target_lang!r}) (e.g. "
+                f"'{self.source_lang}<TAB>{self.target_lang}'); add such a first line, pass "
+                "--source-lang/--target-lang for the languages it names, or read a file "
+                f"without a header row with --columns (e.g. --columns "
+                f"{self.source_lang},{self.target_lang})"
             )
+        langs = (header[src], header[tgt])
+        for lang in langs:
+            if lang not in ("source", "target"):
+                stats.languages[lang] = 0
+        names = list(header)
+        names[src], names[tgt] = "vi", "en"
         width = len(header)
         for lineno, line in lines:
             if not line:
@@ -170,11 +253,46 @@ class TSVFormat(Format):
             cells = line.split("\t")
             if len(cells) != width:
                 raise DataError(
-                    f"{name}: line {lineno}: {len(cells)} tab-separated cells, but the header "
-                    f"has {width} ({', '.join(header)}); a tab or line break inside a text "
-                    "must be written as \\t or \\n"
+                    f"{name}: line {lineno}: {len(cells)} tab-separated cells, but the "
+                    f"{'--columns' if self.read_columns else 'header'} has {width} "
+                    f"({', '.join(header)}); a tab or line break inside a text must be "
+                    "written as \\t or \\n"
                 )
-            yield _pair(dict(zip(header, cells, strict=True)), name, lineno)
+            stats.units += 1
+            for lang in stats.languages:
+                stats.languages[lang] += 1
+            row = dict(zip(names, cells, strict=True))
+            row.pop("-", None)
+            yield dataclasses.replace(
+                _pair(row, name, lineno),
+                source_lang=_lang(langs[0], self.source_lang),
+                target_lang=_lang(langs[1], self.target_lang),
+            )
+
+
+def _lang(header: str, wanted: str) -> str:
+    return wanted if header in ("source", "target") else header
+
+
+def _own_column(key: str, columns: Sequence[str], langs: tuple[str, str]) -> bool:
+    """Whether extra ``key`` can be a column of its own (no clash with another name)."""
+    return (
+        bool(key)
+        and key not in _CELL
+        and key not in langs
+        and key not in ("source", "target", "-")
+        and escape(key) == key
+    )
+
+
+def _text_columns(
+    header: Sequence[str], source_lang: str, target_lang: str
+) -> tuple[int | None, int | None]:
+    """Indexes of the source and target text columns of a header (or --columns)."""
+    if "source" in header and "target" in header:
+        return header.index("source"), header.index("target")
+    candidates = [h if h in ("vi", "en") or h not in _CELL else "" for h in header]
+    return pick_sides(candidates, source_lang, target_lang)
 
 
 _ID_RE = re.compile(r"^(.*):(\d+):(\d+)$", re.DOTALL)
@@ -215,7 +333,17 @@ def _pair(row: dict[str, str], name: str, lineno: int) -> AlignedPair:
             f"{name}: line {lineno}: column 'reviewed' must be 1 or 0, got {row['reviewed']!r}"
         )
     flags = unescape(row.get("flags", ""))
-    extra = {k: unescape(v) for k, v in row.items() if k not in _CELL}
+    extra = {k: unescape(v) for k, v in row.items() if k not in _CELL and v != ""}
+    blob = unescape(row.get("extra", ""))
+    if blob:
+        try:
+            more = json.loads(blob)
+        except ValueError:
+            more = None
+        if isinstance(more, dict) and all(isinstance(v, str) for v in more.values()):
+            extra.update(more)
+        else:  # another tool's column called "extra": plain data
+            extra["extra"] = blob
     return AlignedPair(
         source=unescape(row["vi"]),
         target=unescape(row["en"]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aligned.faults import crash_point
 from aligned.store.core import StoreCore, flags_tuple, now
@@ -45,6 +45,31 @@ class ImportedTranslation:
     source: str
     text: str
     score: float | None
+    lang: str = "en"  # the target's language tag, as the file wrote it
+    extra: dict[str, str] = field(default_factory=dict)  # another tool's data, kept
+    source_lang: str | None = None  # the source's tag when it differs from the document's
+
+
+#: Key under which ``translations.extra`` keeps a pair's source language tag when it differs
+#: from its document's ``documents.lang`` (en-US and en-GB units in one imported file).
+SOURCE_LANG_KEY = "songngu:source_lang"
+
+
+def extra_json(extra: dict[str, str], source_lang: str | None = None) -> str:
+    """``translations.extra`` for a pair's extra data (and a source tag of its own)."""
+    data = dict(extra)
+    if source_lang is not None:
+        data[SOURCE_LANG_KEY] = source_lang
+    return json.dumps(data, ensure_ascii=False) if data else "{}"
+
+
+def parse_extra(text: str | None) -> tuple[dict[str, str], str | None]:
+    """``(extra, source_lang or None)`` from a ``translations.extra`` value."""
+    if not text or text == "{}":
+        return {}, None
+    data = json.loads(text)
+    source_lang = data.pop(SOURCE_LANG_KEY, None)
+    return {str(k): str(v) for k, v in data.items()}, source_lang
 
 
 def signature_fields(signature: str) -> dict[str, str]:
@@ -186,14 +211,37 @@ class Translations(StoreCore):
         return written
 
     def add_imported_translations(self, items: Sequence[ImportedTranslation]) -> None:
-        """Insert translations read from a file (their systems registered with use_system)."""
+        """Insert translations read from a file (their systems registered with use_system),
+        with their language tags and extra data."""
         created = now()
         with self.transaction():
             self.db.executemany(
-                "INSERT INTO translations (segment, signature, source, text, score, created) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(t.segment, t.signature, t.source, t.text, t.score, created) for t in items],
+                "INSERT INTO translations (segment, signature, source, text, score, created, "
+                "lang, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        t.segment,
+                        t.signature,
+                        t.source,
+                        t.text,
+                        t.score,
+                        created,
+                        t.lang,
+                        extra_json(t.extra, t.source_lang),
+                    )
+                    for t in items
+                ],
             )
+
+    def set_document_lang(self, doc: str, lang: str) -> None:
+        """Record the language tag of document ``doc``'s text (an imported file's source side)."""
+        with self.transaction():
+            self.db.execute("UPDATE documents SET lang = ? WHERE id = ?", (lang, doc))
+
+    def document_lang(self, doc: str) -> str:
+        """The language tag of document ``doc``'s text ('vi' for songngu's own runs)."""
+        row = self.db.execute("SELECT lang FROM documents WHERE id = ?", (doc,)).fetchone()
+        return "vi" if row is None else str(row[0])
 
     # -- reading ----------------------------------------------------------------------------
 

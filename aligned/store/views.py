@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aligned.pairs import AlignedPair
 from aligned.store.core import flags_tuple
 from aligned.store.reviews import Reviews
+from aligned.store.translations import parse_extra
 
 #: ``AlignedPair.extra`` key of an exported human edit: the machine text it replaced.
 EDITED_FROM = "edited_from"
@@ -61,13 +62,15 @@ class Views(Reviews):
         states = self.review_states(signature)
         rows = self.db.execute(
             "SELECT s.id, s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, "
-            "t.score, s.uid, d.meta "
+            "t.score, s.uid, d.meta, d.lang, t.lang, t.extra "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
             "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
             (signature,),
         )
         doc_extra: dict[str, dict[str, str]] = {}  # per document: its metadata as doc-* keys
-        for seg, doc, para, sent, start, end, source, flags, target, score, uid, meta in rows:
+        for row in rows:
+            seg, doc, para, sent, start, end, source, flags, target, score, uid, meta = row[:12]
+            kept, own_lang = parse_extra(row[14])  # languages and kept data (issue 13)
             flag_tuple = flags_tuple(flags)
             if drop.intersection(flag_tuple):
                 continue
@@ -80,7 +83,7 @@ class Views(Reviews):
             edited = state is not None and state.decision == "edit"
             if doc not in doc_extra:
                 doc_extra[doc] = {f"doc-{k}": v for k, v in json.loads(meta).items()}
-            extra = dict(doc_extra[doc])
+            extra = {**doc_extra[doc], **kept}
             if edited:
                 extra[EDITED_FROM] = target
             yield AlignedPair(
@@ -97,6 +100,8 @@ class Views(Reviews):
                 reviewed=state is not None,
                 extra=extra,
                 uid=uid,
+                source_lang=own_lang or row[12],
+                target_lang=row[13],
             )
 
     def report_segments(
