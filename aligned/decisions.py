@@ -183,3 +183,32 @@ def _segment(store: Store, d: Decision) -> int:
             f"exported from this store{hint}"
         )
     return seg
+
+
+#: File suffixes read as XLIFF by ``review --apply`` (a CAT tool's post-edited file).
+XLIFF_SUFFIXES = (".xlf", ".xliff", ".xlf2", ".sdlxliff", ".mqxliff")
+
+
+def is_xliff(path: str) -> bool:
+    """True if ``review --apply`` reads ``path`` as XLIFF (by its suffix; stdin is JSONL)."""
+    return path != "-" and path.lower().endswith(XLIFF_SUFFIXES)
+
+
+def xliff_file_decisions(path: str, *, who: str) -> list[Decision]:
+    """The decisions in a CAT tool's XLIFF file (1.2 or 2.0) that songngu exported: a changed
+    target is an edit, a confirmed unchanged one an accept (rules:
+    :func:`aligned.formats.xliff.xliff_decisions`)."""
+    from aligned.formats.xliff import xliff_decisions
+
+    return [
+        Decision(
+            uid,
+            decision,
+            text if decision == "edit" else None,
+            who,
+            None,
+            None,
+            f"{path}: unit {uid!r}",
+        )
+        for uid, decision, text in xliff_decisions(path)
+    ]

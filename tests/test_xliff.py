@@ -244,3 +244,40 @@ def test_translate_toolkit_reads_our_xliff_and_tmx(ttk_python: Path, tmp_path: P
     assert "flags: heading" in got["xliff"][0][4]
     assert got["xliff_langs"] == ["vi", "en-US"]
     assert got["tmx"] == [[p.source, p.target] for p in pairs]
+
+
+@pytest.mark.parametrize(("fmt_name", "version"), [("xliff", 1), ("xliff2", 2)])
+def test_post_editing_round_trip_through_review_apply(
+    fmt_name: str, version: int, tmp_path: Path
+) -> None:
+    """export --format xliff → a CAT tool edits one unit and confirms another → review --apply:
+    an edit and an accept, exported like the server's and JSONL decisions."""
+    from aligned.store import open_store
+    from tests.cli import run_cli
+    from tests.fakes import build_translated_store
+
+    store = tmp_path / "s.sqlite"
+    build_translated_store(store)
+    xlf = tmp_path / "out.xlf"
+    assert run_cli(["export", store, "--format", fmt_name, "--drop", "none", "-o", xlf]).code == 0
+    with open_store(store, create=False) as st:
+        pairs = list(st.pairs(st.resolve_system("latest")))
+    first, second = pairs[0].id, pairs[1].id
+    confirmed = "final" if version == 2 else "signed-off"
+    edits = {first: ("Hello.", "translated"), second: ("", confirmed)}
+    xlf.write_text(_post_edit(xlf.read_text("utf-8"), edits, version=version), "utf-8")
+    code, _, err = run_cli(["review", store, "--apply", xlf, "--who", "cat"])
+    assert (code, err) == (0, f"songngu: applied 2 decisions (1 accept, 1 edit) to {store}\n")
+    code, out, _ = run_cli(["export", store, "--format", "tsv", "--reviewed-only", "-o", "-"])
+    rows = [line.split("\t")[:3] for line in out.splitlines()[1:]]
+    assert rows == [
+        [pairs[0].source, "Hello.", first],
+        [pairs[1].source, pairs[1].target, second],
+    ]
+    # An XLIFF naming a segment the store does not have applies nothing.
+    edits = {first: ("Hi.", "translated")}
+    text = _post_edit(xlf.read_text("utf-8"), edits, version=version)
+    bad = tmp_path / "bad.xlf"
+    bad.write_text(text.replace(second, "zz.txt#0000000000"), "utf-8")
+    code, _, err = run_cli(["review", store, "--apply", bad])
+    assert code == 65 and err.rstrip().endswith("nothing was applied"), err

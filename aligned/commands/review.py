@@ -88,7 +88,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--apply",
         metavar="FILE",
-        help="apply the decisions in FILE (JSONL, '-' = stdin) instead of serving; all or none",
+        help="apply the decisions in FILE instead of serving, all or none: JSONL ('-' = stdin), "
+        "or an XLIFF file (.xlf/.xliff) exported by songngu and post-edited in a CAT tool (a "
+        "changed target is an edit, a confirmed unchanged one an accept)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log or summary on stderr")
     p.set_defaults(func=run)
@@ -103,16 +105,25 @@ def run(args: argparse.Namespace) -> int:
 def apply(args: argparse.Namespace) -> int:
     """``--apply FILE``: every decision in FILE, in one transaction, or none."""
     from aligned.commands._common import writer_options
-    from aligned.decisions import apply_decisions, read_decisions
+    from aligned.decisions import (
+        apply_decisions,
+        is_xliff,
+        read_decisions,
+        xliff_file_decisions,
+    )
     from aligned.review import default_who
     from aligned.store import open_store, sqlite_errors
     from aligned.textio import read_text
     from corpus.errors import DataError
 
     name = "stdin" if args.apply == "-" else args.apply
-    text = read_text(args.apply, what="decisions")
     try:
-        decisions = read_decisions(text, name, who=args.who or default_who())
+        who = args.who or default_who()
+        if is_xliff(args.apply):
+            decisions = xliff_file_decisions(args.apply, who=who)
+        else:
+            text = read_text(args.apply, what="decisions")
+            decisions = read_decisions(text, name, who=who)
         with (
             sqlite_errors(args.store),
             open_store(args.store, create=False, **writer_options(args, args.store)) as store,
