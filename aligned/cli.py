@@ -24,6 +24,7 @@ COMMANDS = [
     "export",
     "import",
     "refs",
+    "systems",
     "score",
     "compare",
     "check",

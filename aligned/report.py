@@ -79,7 +79,12 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 TEMPLATE = "report.html.j2"
-SCORE_KEYS = ("bleu", "chrf", "ter")
+SCORE_KEYS = ("bleu", "chrf++", "ter")
+
+
+def _page_keys(values: dict[str, float]) -> dict[str, float]:
+    """Sentence scores keyed as the page names them (its chrF++ column is ``chrf``)."""
+    return {"chrf" if k == "chrf++" else k: v for k, v in values.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,14 +241,14 @@ def _system_scores(store: Store, sig: str, reference: str | None) -> SystemScore
     todo: list[int] = []
     for i, (seg, hyp, ref) in enumerate(zip(ids, hyps, refs, strict=True)):
         inputs, values = stored.get(seg, (None, {}))
-        if values and inputs == inputs_digest([hyp], [ref]):
-            out.sentences[seg] = values
+        if set(values) >= set(SCORE_KEYS) and inputs == inputs_digest([hyp], [ref]):
+            out.sentences[seg] = _page_keys(values)
         else:
             todo.append(i)
     if todo:
         fresh = sentence_scores([hyps[i] for i in todo], [refs[i] for i in todo])
         for i, values in zip(todo, fresh, strict=True):
-            out.sentences[ids[i]] = values
+            out.sentences[ids[i]] = _page_keys(values)
     digest = inputs_digest(hyps, refs)
     rows = store.corpus_metric_scores(sig, reference, SCORE_KEYS)
     current = {r.metric: r for r in rows if r.inputs == digest}

@@ -2,8 +2,14 @@
 
 Why sacrebleu for every number: its scores and signatures are what papers and leaderboards
 report, so ours must be the same numbers (a test runs sacrebleu's own CLI and compares). The
-metrics are sacrebleu's defaults, as its CLI runs them with ``-m bleu chrf ter
---chrf-word-order 2``: BLEU (13a, exp smoothing), chrF++ (``word_order=2``) and TER.
+metrics are sacrebleu's, with its CLI's defaults: BLEU (13a, exp smoothing), chrF (``chrf``,
+word order 0, reported as ``chrF2``, the OPUS-MT leaderboard's and WMT's headline), chrF++
+(``chrf++``, ``word_order=2``, ``chrF2++``) and TER. Without ``--metrics``: BLEU, chrF++ and
+TER, as ``sacrebleu -m bleu chrf ter --chrf-word-order 2``.
+
+The stored ``scores.metric`` is our name (``bleu``, ``chrf``, ``chrf++``, ``ter``). Stores
+scored before ``chrf`` meant plain chrF hold chrF++ rows under ``chrf``; their signature
+(``nw:2``) tells them apart, and :mod:`aligned.store.scores` reads them as ``chrf++``.
 
 Confidence intervals and paired tests use sacrebleu's bootstrap, whose random seed is
 sacrebleu's fixed default 12345 (``$SACREBLEU_SEED`` overrides it, as for sacrebleu's CLI); the
@@ -35,35 +41,72 @@ from corpus.errors import ConfigError, DataError
 if TYPE_CHECKING:
     from aligned.store import Store
 
-#: Our metric keys (for ``--fail-under bleu=20``) in report order.
-METRICS = ("bleu", "chrf", "ter")
+#: The metrics ``--metrics`` offers, by our name (sacrebleu's CLI ``-m`` names, with ``chrf++``
+#: for chrF with word bigrams): ``chrf`` is sacrebleu's chrF (word order 0, reported as
+#: ``chrF2``), ``chrf++`` is chrF++ (word order 2, ``chrF2++``).
+METRIC_CHOICES = ("bleu", "chrf", "chrf++", "ter")
+#: What ``score`` and ``compare`` compute without ``--metrics`` (and what the report shows).
+DEFAULT_METRICS = ("bleu", "chrf++", "ter")
 #: Metrics where a lower score is better (TER counts edits).
 LOWER_IS_BETTER = frozenset({"ter"})
 #: Bootstrap resamples for confidence intervals (sacrebleu's CLI default).
 DEFAULT_BOOTSTRAP = 1000
+#: Other spellings ``--metrics`` accepts: sacrebleu's reported names (any case).
+_ALIASES = {"chrf2": "chrf", "chrf2++": "chrf++", "chrfpp": "chrf++"}
 
 
-def make_metrics(references: Sequence[str] | None = None) -> dict[str, Any]:
-    """Fresh sacrebleu metric objects by key (sacrebleu's CLI defaults, chrF with words: chrF++).
+def parse_metrics(text: str) -> tuple[str, ...]:
+    """``bleu,chrf,ter`` → the metric names, in the order given, each once."""
+    out: list[str] = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        name = _ALIASES.get(name, name)
+        if name not in METRIC_CHOICES:
+            raise ConfigError(
+                f"--metrics {text!r}: unknown metric {part.strip()!r}; choose from "
+                f"{','.join(METRIC_CHOICES)} (chrf = chrF, chrf++ = chrF with word bigrams), "
+                "e.g. --metrics bleu,chrf,ter"
+            )
+        if name not in out:
+            out.append(name)
+    return tuple(out)
 
-    With ``references`` the reference statistics are cached, as sacrebleu's CLI does.
+
+def _metric(key: str, *, references: list[list[str]] | None = None, sentence: bool = False) -> Any:
+    """A fresh sacrebleu metric object for ``key`` (sacrebleu's CLI defaults otherwise).
+
+    ``sentence``: BLEU with effective order, as sacrebleu recommends for sentence scores.
     """
     from sacrebleu.metrics import BLEU, CHRF, TER
 
+    if key == "bleu":
+        return BLEU(references=references, effective_order=sentence)
+    if key == "chrf":
+        return CHRF(word_order=0, references=references)
+    if key == "chrf++":
+        return CHRF(word_order=2, references=references)
+    if key == "ter":
+        return TER(references=references)
+    raise ConfigError(f"unknown metric {key!r}; choose from {', '.join(METRIC_CHOICES)}")
+
+
+def make_metrics(
+    references: Sequence[str] | None = None, metrics: Sequence[str] = DEFAULT_METRICS
+) -> dict[str, Any]:
+    """Fresh sacrebleu metric objects by key, as sacrebleu's CLI makes them.
+
+    With ``references`` the reference statistics are cached, as sacrebleu's CLI does.
+    """
     refs = [list(references)] if references is not None else None
-    return {
-        "bleu": BLEU(references=refs),
-        "chrf": CHRF(word_order=2, references=refs),
-        "ter": TER(references=refs),
-    }
+    return {key: _metric(key, references=refs) for key in metrics}
 
 
 @dataclass(frozen=True, slots=True)
 class MetricScore:
     """One corpus-level score with its sacrebleu name, signature and 95% interval."""
 
-    key: str  # bleu | chrf | ter
-    name: str  # sacrebleu's: BLEU, chrF2++, TER
+    key: str  # bleu | chrf | chrf++ | ter
+    name: str  # sacrebleu's: BLEU, chrF2, chrF2++, TER
     score: float
     signature: str
     verbose: str = ""  # BLEU's n-gram precisions and lengths
@@ -108,8 +151,10 @@ def corpus_scores(
     n_bootstrap: int = DEFAULT_BOOTSTRAP,
     hyp_name: str = "hypotheses",
     ref_name: str = "references",
+    metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> list[MetricScore]:
-    """BLEU, chrF++ and TER of ``hyps`` against one reference each, as sacrebleu computes them.
+    """``metrics`` (default BLEU, chrF++ and TER) of ``hyps`` against one reference each, as
+    sacrebleu computes them, in the order of ``metrics``.
 
     ``n_bootstrap`` > 1 adds sacrebleu's bootstrap 95% interval (and ``bs:``/``seed:`` to the
     signature); 1 switches it off.
@@ -118,7 +163,7 @@ def corpus_scores(
     if n_bootstrap < 1:
         raise ConfigError(f"--confidence must be at least 1 (1 = no interval), got {n_bootstrap}")
     out = []
-    for key, metric in make_metrics(refs).items():
+    for key, metric in make_metrics(refs, metrics).items():
         score = metric.corpus_score(list(hyps), None, n_bootstrap=n_bootstrap)
         out.append(
             MetricScore(
@@ -134,29 +179,30 @@ def corpus_scores(
     return out
 
 
-def sentence_scores(hyps: Sequence[str], refs: Sequence[str]) -> list[dict[str, float]]:
-    """Per-line sentence BLEU, chrF++ and TER (sacrebleu's ``sentence_score``)."""
+def sentence_scores(
+    hyps: Sequence[str], refs: Sequence[str], metrics: Sequence[str] = DEFAULT_METRICS
+) -> list[dict[str, float]]:
+    """Per-line sentence scores of ``metrics`` (sacrebleu's ``sentence_score``; BLEU with
+    effective order)."""
     check_lengths(hyps, refs, "hypotheses", "references")
-    metrics = _sentence_metrics()
+    objects = _sentence_metrics(metrics)
     return [
-        {key: float(m.sentence_score(h, [r]).score) for key, m in metrics.items()}
+        {key: float(m.sentence_score(h, [r]).score) for key, m in objects.items()}
         for h, r in zip(hyps, refs, strict=True)
     ]
 
 
-def _sentence_metrics() -> dict[str, Any]:
+def _sentence_metrics(metrics: Sequence[str] = DEFAULT_METRICS) -> dict[str, Any]:
     """Sentence-level metrics: BLEU with effective order, as sacrebleu recommends for it."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
-
-    return {"bleu": BLEU(effective_order=True), "chrf": CHRF(word_order=2), "ter": TER()}
+    return {key: _metric(key, sentence=True) for key in metrics}
 
 
-def sentence_signatures() -> dict[str, str]:
+def sentence_signatures(metrics: Sequence[str] = DEFAULT_METRICS) -> dict[str, str]:
     """The sacrebleu signatures of :func:`sentence_scores` (one per metric)."""
-    metrics = _sentence_metrics()
-    for m in metrics.values():
+    objects = _sentence_metrics(metrics)
+    for m in objects.values():
         m.sentence_score("x", ["x"])  # sacrebleu knows the number of references only after one
-    return {k: str(m.get_signature()) for k, m in metrics.items()}
+    return {k: str(m.get_signature()) for k, m in objects.items()}
 
 
 # -- gates ------------------------------------------------------------------------------------
@@ -178,20 +224,29 @@ class Gate:
 
 
 def parse_gate(text: str, *, over: bool) -> Gate:
-    """Parse ``METRIC=VALUE``; the metric must be one of :data:`METRICS`."""
+    """Parse ``METRIC=VALUE``; the metric must be one of :data:`METRIC_CHOICES` (a gate on a
+    metric that ``--metrics`` leaves out adds it: :func:`with_gated`)."""
     option = f"--fail-{'over' if over else 'under'}"
     name, sep, value = text.partition("=")
-    key = name.strip().lower().replace("chrf++", "chrf")
-    if not sep or key not in METRICS:
+    key = name.strip().lower()
+    key = _ALIASES.get(key, key)
+    if not sep or key not in METRIC_CHOICES:
         raise ConfigError(
             f"{option} {text!r}: expected METRIC=VALUE with METRIC one of "
-            f"{', '.join(METRICS)}, e.g. {option} bleu=20"
+            f"{', '.join(METRIC_CHOICES)}, e.g. {option} bleu=20"
         )
     try:
         number = float(value)
     except ValueError:
         raise ConfigError(f"{option} {text!r}: {value!r} is not a number") from None
     return Gate(key, number, over)
+
+
+def with_gated(metrics: Sequence[str], gates: Sequence[Gate]) -> tuple[str, ...]:
+    """``metrics`` and, after them, any metric a gate tests that they leave out."""
+    out = list(metrics)
+    out += [g.metric for g in gates if g.metric not in out]
+    return tuple(dict.fromkeys(out))
 
 
 def failed_gates(scores: Sequence[MetricScore], gates: Sequence[Gate]) -> list[str]:
@@ -262,6 +317,7 @@ def compare_systems(
     *,
     method: str = "bs",
     n_samples: int = 0,
+    metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> Comparison:
     """sacrebleu's paired test of each system against the first (the baseline).
 
@@ -277,12 +333,12 @@ def compare_systems(
         raise ConfigError(f"compare needs at least two systems, got {len(systems)}")
     for name, hyps in systems:
         check_lengths(hyps, refs, name, "the references")
-    metrics = {k.upper(): m for k, m in make_metrics(refs).items()}
+    objects = {k.upper(): m for k, m in make_metrics(refs, metrics).items()}
     # sacrebleu logs its progress at INFO; songngu's stderr is for our messages.
     logging.getLogger("sacrebleu").setLevel(logging.WARNING)
     test = PairedTest(
         [(name, list(h)) for name, h in systems],
-        metrics,
+        objects,
         references=None,
         test_type=method,
         n_samples=n_samples,
@@ -378,30 +434,89 @@ class StoreScores:
 
 
 def score_store(
-    store: Store, signature: str, reference: str, *, n_bootstrap: int = DEFAULT_BOOTSTRAP
+    store: Store,
+    signature: str,
+    reference: str,
+    *,
+    n_bootstrap: int = DEFAULT_BOOTSTRAP,
+    metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> StoreScores:
     """Corpus and sentence scores of ``signature`` against ``reference``, stored in ``scores``.
 
-    Earlier scores of the same system and reference are replaced (one transaction); each row
-    records the digest of its inputs (module docstring).
+    Earlier scores of ``metrics`` for the same system and reference are replaced (one
+    transaction; other metrics' rows stay); each row records the digest of its inputs (module
+    docstring).
     """
     from aligned.store import MetricRow
 
-    ids, (hyps,), refs = aligned_texts(store, [signature], reference)
-    if not ids:
-        raise DataError(
-            f"{store.path}: no segment has both a translation under {signature!r} and a reference "
-            f"in {reference!r}; check --system and --ref"
-        )
-    scores = corpus_scores(hyps, refs, n_bootstrap=n_bootstrap)
-    per_segment = sentence_scores(hyps, refs)
-    sent_sigs = sentence_signatures()
+    ids, (hyps,), refs = _texts_to_score(store, signature, reference)
+    scores = corpus_scores(hyps, refs, n_bootstrap=n_bootstrap, metrics=metrics)
+    per_segment = sentence_scores(hyps, refs, metrics)
+    sent_sigs = sentence_signatures(metrics)
     digest = inputs_digest(hyps, refs)
     rows = [MetricRow(None, s.key, s.score, s.as_dict(), digest) for s in scores]
     for seg, values, hyp, ref in zip(ids, per_segment, hyps, refs, strict=True):
         own = inputs_digest([hyp], [ref])
         rows += [
-            MetricRow(seg, key, values[key], {"signature": sent_sigs[key]}, own) for key in METRICS
+            MetricRow(seg, key, values[key], {"signature": sent_sigs[key]}, own) for key in metrics
         ]
-    store.replace_metric_scores(signature, reference, METRICS, rows)
+    store.replace_metric_scores(signature, reference, metrics, rows)
     return StoreScores(signature, reference, len(ids), scores)
+
+
+def _texts_to_score(
+    store: Store, signature: str, reference: str
+) -> tuple[list[int], list[list[str]], list[str]]:
+    """:func:`aligned_texts` of one system; DataError when no segment has both texts."""
+    ids, hyps, refs = aligned_texts(store, [signature], reference)
+    if not ids:
+        raise DataError(
+            f"{store.path}: no segment has both a translation under {signature!r} and a reference "
+            f"in {reference!r}; check --system and --ref"
+        )
+    return ids, hyps, refs
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentScores:
+    """One document's corpus-level scores (``score --by document``): its id, the number of
+    scored reference units, and each metric's score (no bootstrap)."""
+
+    doc: str
+    segments: int
+    scores: list[MetricScore]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "doc": self.doc,
+            "segments": self.segments,
+            "scores": {s.key: s.score for s in self.scores},
+        }
+
+
+def document_scores(
+    store: Store,
+    signature: str,
+    reference: str,
+    *,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> list[DocumentScores]:
+    """Scores of each document (in input order) of ``signature`` against ``reference``:
+    sacrebleu's corpus scores of that document's units alone, the same numbers sacrebleu's CLI
+    gives on the document's lines. Computed, not stored (the ``scores`` table holds corpus
+    and sentence rows only)."""
+    ids, (hyps,), refs = _texts_to_score(store, signature, reference)
+    doc_of = {s.id: s.doc for s in store.segment_texts()}
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
+    for seg, hyp, ref in zip(ids, hyps, refs, strict=True):
+        doc_hyps, doc_refs = grouped.setdefault(doc_of[seg], ([], []))
+        doc_hyps.append(hyp)
+        doc_refs.append(ref)
+    return [
+        DocumentScores(
+            doc,
+            len(doc_hyps),
+            corpus_scores(doc_hyps, doc_refs, n_bootstrap=1, metrics=metrics, hyp_name=doc),
+        )
+        for doc, (doc_hyps, doc_refs) in grouped.items()
+    ]

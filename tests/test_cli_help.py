@@ -57,6 +57,8 @@ def test_every_subcommand_is_covered() -> None:
     assert set(COMMANDS) == {
         "songngu",
         *("segment", "translate", "run", "export", "import", "refs", "refs add"),
+        *("refs list", "refs remove", "refs restore"),
+        *("systems", "systems add", "systems list", "systems rename"),
         *("score", "compare", "check", "report", "review", "history"),
     }
 

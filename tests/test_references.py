@@ -183,6 +183,32 @@ def test_documents_with_mt_bridge_store_every_bead_type(news: Store, tmp_path: P
     assert news.db.execute("SELECT count(*) FROM refs").fetchone()[0] == 7
 
 
+def test_list_remove_restore_keep_every_bead(news: Store, tmp_path: Path) -> None:
+    """`refs list` counts units by type (a 2-1 unit once, its two segments covered);
+    `refs remove` then `refs restore` gives back the same rows, 2-1:cont and scores included."""
+    ref = tmp_path / "news.txt"
+    ref.write_text(NEWS_REF, encoding="utf-8")
+    attach_documents(news, [ref], signature=str(SIG))
+    [info] = news.reference_infos()
+    assert (info.name, info.segments, info.alignments) == (
+        "ref",
+        6,
+        {"1-0": 1, "1-1": 3, "1-2": 1, "2-1": 1},
+    )
+    before = news.db.execute(
+        "SELECT segment, name, text, alignment, align_score, created FROM refs ORDER BY segment"
+    ).fetchall()
+    removed = news.remove_reference("ref")
+    assert (removed.rows, removed.scores) == (7, 0)
+    assert news.reference_names() == [] and news.removed_reference_names() == ["ref"]
+    assert news.restore_reference("ref") == (7, 0)
+    after = news.db.execute(
+        "SELECT segment, name, text, alignment, align_score, created FROM refs ORDER BY segment"
+    ).fetchall()
+    assert after == before
+    assert news.restore_reference("nope") == (0, 0)
+
+
 def test_documents_without_mt_use_gale_church(news: Store, tmp_path: Path) -> None:
     ref = tmp_path / "other-name.txt"
     ref.write_text(NEWS_REF, encoding="utf-8")

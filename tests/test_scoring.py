@@ -24,6 +24,7 @@ from aligned.scoring import (
     corpus_scores,
     failed_gates,
     parse_gate,
+    parse_metrics,
     sentence_scores,
 )
 from aligned.store import open_store
@@ -81,38 +82,66 @@ def test_score_files_equal_sacrebleu_cli() -> None:
 
 
 @pytest.mark.parametrize(
-    ("hyp", "bleu", "chrf", "verbose"),
+    ("hyp", "bleu", "chrf", "chrfpp", "verbose"),
     [
         (
             SYS_A,
             22.80,
+            51.06,
             48.92,
             "55.3/28.8/16.8/10.1 (BP = 1.000 ratio = 1.033 hyp_len = 25016 ref_len = 24212)",
         ),
         (
             SYS_B,
             24.66,
+            53.29,
             51.19,
             "57.1/30.8/18.4/11.4 (BP = 1.000 ratio = 1.047 hyp_len = 25357 ref_len = 24212)",
         ),
     ],
 )
-def test_scores_equal_the_published_ones(hyp: Path, bleu: float, chrf: float, verbose: str) -> None:
+def test_scores_equal_the_published_ones(
+    hyp: Path, bleu: float, chrf: float, chrfpp: float, verbose: str
+) -> None:
     """shared/data/ntrex128/systems/README.md, made with sacrebleu 2.3.1 (the signatures differ
     in their version field only)."""
-    scores = {s.key: s for s in corpus_scores(lines(hyp), lines(REF), n_bootstrap=1)}
+    metrics = ("bleu", "chrf", "chrf++")
+    scores = {
+        s.key: s for s in corpus_scores(lines(hyp), lines(REF), n_bootstrap=1, metrics=metrics)
+    }
+    assert list(scores) == list(metrics)
     assert round(scores["bleu"].score, 2) == bleu
     assert round(scores["chrf"].score, 2) == chrf
+    assert round(scores["chrf++"].score, 2) == chrfpp
     assert scores["bleu"].verbose == verbose
-    assert scores["chrf"].name == "chrF2++"
+    assert [s.name for s in scores.values()] == ["BLEU", "chrF2", "chrF2++"]
     published = {
         "bleu": "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.3.1",
-        "chrf": "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.3.1",
+        "chrf": "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.3.1",
+        "chrf++": "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.3.1",
     }
     import sacrebleu
 
     for key, sig in published.items():
         assert scores[key].signature == sig.replace("2.3.1", sacrebleu.__version__)
+    # Without --metrics: BLEU, chrF++ and TER, as before.
+    assert [s.key for s in corpus_scores(lines(hyp)[:5], lines(REF)[:5], n_bootstrap=1)] == [
+        "bleu",
+        "chrf++",
+        "ter",
+    ]
+
+
+def test_metrics_option() -> None:
+    assert parse_metrics("bleu,chrf,ter") == ("bleu", "chrf", "ter")
+    assert parse_metrics(" chrF2++ , BLEU,bleu,chrF2") == ("chrf++", "bleu", "chrf")
+    with pytest.raises(ConfigError, match="unknown metric 'meteor'; choose from bleu,chrf,chrf"):
+        parse_metrics("bleu,meteor")
+    code, _, err = run_cli(["score", "--hyp", str(SYS_A), "--ref", str(REF), "--metrics", "x"])
+    assert code == 2 and "--metrics 'x': unknown metric 'x'" in err
+    code, _, err = run_cli(["compare", "--hyp", str(SYS_A), "--hyp", str(SYS_B), "--ref",
+                            str(REF), "--metrics", "bleu,"])  # fmt: skip
+    assert code == 2 and "unknown metric ''" in err
 
 
 def test_score_text_output_and_stdin(
@@ -162,8 +191,13 @@ def test_gates(tmp_path: Path) -> None:
     assert err == f"songngu: gate failed: TER = {ter:.2f} misses --fail-over ter={ter - 0.01:g}\n"
     assert json.loads(out)["gates_failed"] == [err.split(": ", 2)[2].strip()]
     code, _, err = run_cli([*base, "--fail-under", "meteor=3"])
-    assert code == 2 and "METRIC one of bleu, chrf, ter" in err
-    assert parse_gate("chrF++=45.5", over=False) == Gate("chrf", 45.5, False)
+    assert code == 2 and "METRIC one of bleu, chrf, chrf++, ter" in err
+    assert parse_gate("chrF++=45.5", over=False) == Gate("chrf++", 45.5, False)
+    assert parse_gate("chrf=45.5", over=False) == Gate("chrf", 45.5, False)
+    # A gate on a metric --metrics leaves out computes it too.
+    code, out, err = run_cli([*small, "--metrics", "bleu", "--fail-under", "chrf=99", "--json"])
+    assert code == 3 and "gate failed: chrF2 = " in err
+    assert [s["name"] for s in json.loads(out)["scores"]] == ["BLEU", "chrF2"]
     with pytest.raises(ConfigError, match="'x' is not a number"):
         parse_gate("bleu=x", over=True)
     scores = corpus_scores(["a b c d"], ["a b c d"], n_bootstrap=1)
@@ -291,7 +325,7 @@ def test_score_store_stores_corpus_and_sentence_scores(tmp_path: Path) -> None:
         ).fetchall()
         assert [(m, v) for m, v, _ in corpus_rows] == [
             ("bleu", expected[0].score),
-            ("chrf", expected[1].score),
+            ("chrf++", expected[1].score),
             ("ter", expected[2].score),
         ]
         assert json.loads(corpus_rows[0][2])["signature"].startswith("nrefs:1|case:mixed|eff:no")
@@ -303,7 +337,7 @@ def test_score_store_stores_corpus_and_sentence_scores(tmp_path: Path) -> None:
     assert [v for (v,) in sent] == [
         sentence_bleu.sentence_score(h, [r]).score for h, r in zip(hyps, refs, strict=True)
     ]
-    assert sentence_scores(hyps[:1], refs[:1])[0]["chrf"] == (
+    assert sentence_scores(hyps[:1], refs[:1])[0]["chrf++"] == (
         CHRF(word_order=2).sentence_score(hyps[0], [refs[0]]).score
     )
     # Scoring again replaces, never duplicates.
@@ -337,3 +371,60 @@ def test_score_store_errors(tmp_path: Path) -> None:
     assert code == 2 and "--system 'nope' is not in" in err
     code, _, err = run_cli(["score"])
     assert code == 2 and "nothing to score" in err
+
+
+def test_old_chrf_rows_are_read_as_chrfpp(tmp_path: Path) -> None:
+    """Stores scored before `chrf` meant plain chrF hold chrF++ rows under 'chrf' (their
+    signature says nw:2): read as chrf++, replaced by a new chrf++ score, kept by a chrf one."""
+    path = tmp_path / "corpus.sqlite"
+    hyps, _, refs = build_store(path, n=8)
+    argv = ["score", str(path), "--system", str(SIG_A), "--confidence", "1"]
+    assert run_cli(argv)[0] == 0
+    with open_store(path) as store:
+        total = store.db.execute("SELECT count(*) FROM scores").fetchone()[0]
+        assert total == 3 + 3 * len(hyps)
+        store.db.execute("UPDATE scores SET metric = 'chrf' WHERE metric = 'chrf++'")
+        store.db.commit()
+        sentence = store.sentence_metric_scores(str(SIG_A), "ref", ("chrf++",))
+        assert len(sentence) == len(hyps)
+        assert all(list(v) == ["chrf++"] for _, v in sentence.values())
+        assert store.sentence_metric_scores(str(SIG_A), "ref", ("chrf",)) == {}
+        corpus = store.corpus_metric_scores(str(SIG_A), "ref", ("bleu", "chrf", "chrf++"))
+        assert [r.metric for r in corpus] == ["bleu", "chrf++"]
+        assert corpus[1].value == CHRF(word_order=2).corpus_score(hyps, [refs]).score
+    assert run_cli([*argv, "--metrics", "chrf"])[0] == 0
+    with open_store(path) as store:
+        rows = store.db.execute("SELECT metric, count(*) FROM scores GROUP BY metric").fetchall()
+        assert sorted(rows) == [
+            ("bleu", 1 + len(hyps)),
+            ("chrf", 2 * (1 + len(hyps))),  # the old chrF++ rows and the new chrF ones
+            ("ter", 1 + len(hyps)),
+        ]
+    assert run_cli(argv)[0] == 0  # chrf++ again: the old rows go, the chrF ones stay
+    with open_store(path) as store:
+        rows = store.db.execute("SELECT metric, count(*) FROM scores GROUP BY metric").fetchall()
+        assert sorted(rows) == [(m, 1 + len(hyps)) for m in ("bleu", "chrf", "chrf++", "ter")]
+        plain = store.corpus_metric_scores(str(SIG_A), "ref", ("chrf",))
+        assert [r.value for r in plain] == [CHRF().corpus_score(hyps, [refs]).score]
+
+
+def test_compare_plain_chrf_equals_sacrebleu_paired_test(tmp_path: Path) -> None:
+    a, b, r = (head(p, 200, tmp_path) for p in (SYS_A, SYS_B, REF))
+    table = sacrebleu_cli(r, "-i", a, b, "-m", "chrf", "bleu", "--paired-bs", "--paired-bs-n",
+                          "100", "-w", "4", "-f", "text")  # fmt: skip
+    code, out, _ = run_cli(["compare", "--hyp", a, "--hyp", b, "--ref", r, "--metrics",
+                            "chrf,bleu", "--samples", "100", "--json"])  # fmt: skip
+    assert code == 0
+    ours = json.loads(out)
+    assert list(ours["metrics"]) == ["chrF2", "BLEU"]
+    for name, metric in ours["metrics"].items():
+        assert f" - {name:10} {metric['signature']}" in table
+    cells = [tuple(map(float, c)) for c in _CELL.findall(table)]
+    mine = [
+        (round(s["score"], 4), round(s["confidence_mean"], 4), round(s["confidence_var"], 4))
+        for s in (ours["metrics"][n]["systems"][i] for i in (0, 1) for n in ours["metrics"])
+    ]
+    assert mine == cells
+    assert [round(ours["metrics"][n]["systems"][1]["p_value"], 4) for n in ours["metrics"]] == [
+        float(p) for p in _P.findall(table)
+    ]

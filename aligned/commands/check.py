@@ -62,7 +62,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("store", metavar="STORE", help="a corpus store (OUT/corpus.sqlite)")
-    p.add_argument("--system", default="latest", metavar="SIGNATURE|latest", help="default: latest")
+    p.add_argument(
+        "--system", default="latest", metavar="NAME|SIGNATURE|latest", help="default: latest"
+    )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     p.add_argument("--list", action="store_true", help="also list the flagged segments")
     p.add_argument(

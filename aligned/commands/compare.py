@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from aligned.scoring import DEFAULT_METRICS
 from aligned.textio import read_lines
 from corpus.errors import (
     EXIT_DATA,
@@ -19,12 +20,14 @@ from corpus.errors import (
 HELP = "compare systems with sacrebleu's paired significance test"
 
 DESCRIPTION = """\
-Compare systems against one reference with sacrebleu's paired test: each system's BLEU,
-chrF++ and TER, its difference from the first system (the baseline) and the p-value, with
-sacrebleu's signatures. The numbers are those of
-`sacrebleu REF -i A B -m bleu chrf ter --chrf-word-order 2 --paired-bs`.
+Compare systems against one reference with sacrebleu's paired test: each system's scores,
+its difference from the first system (the baseline) and the p-value, with sacrebleu's
+signatures. --metrics as for `songngu score`: bleu, chrf (chrF2), chrf++ (chrF2++), ter;
+default bleu,chrf++,ter. The numbers are those of
+`sacrebleu REF -i A B -m bleu chrf ter --chrf-word-order 2 --paired-bs` (without
+--chrf-word-order for chrf).
 
-  songngu compare OUT/corpus.sqlite --system SIG_A --system SIG_B [--ref NAME]
+  songngu compare OUT/corpus.sqlite --system A --system B [--ref NAME]   (names or signatures)
   songngu compare --hyp A.en --hyp B.en --ref REF.en
 
 Store mode compares the segments that have a translation under every system and a reference.
@@ -48,6 +51,7 @@ example (two systems' outputs against one reference, one segment per line):
   printf 'A cat sits on a mat.\\nRain all the day.\\nWe leave early.\\n' > b.en
   printf 'The cat sat on the mat.\\nIt was raining all day.\\nWe left early.\\n' > ref.en
   songngu compare --hyp a.en --hyp b.en --ref ref.en
+  songngu compare --hyp a.en --hyp b.en --ref ref.en --metrics chrf,bleu --samples 100 --json
 """
 
 
@@ -61,7 +65,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("store", nargs="?", metavar="STORE", help="a corpus store (OUT/corpus.sqlite)")
     p.add_argument(
-        "--system", action="append", default=[], metavar="SIG", help="store mode: a system; repeat"
+        "--system",
+        action="append",
+        default=[],
+        metavar="NAME|SIG",
+        help="store mode: a system, by name or signature (or latest); repeat",
     )
     p.add_argument("--hyp", action="append", default=[], metavar="FILE", help="a hypotheses file")
     p.add_argument("--ref", metavar="NAME|FILE", help="reference set name (store) or file")
@@ -73,12 +81,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="resamples (bs) or trials (ar); default 0 = sacrebleu's 1000 / 10000",
     )
+    p.add_argument(
+        "--metrics",
+        default=",".join(DEFAULT_METRICS),
+        metavar="LIST",
+        help="comma-separated: bleu, chrf (chrF2), chrf++ (chrF2++), ter (default: %(default)s)",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    p.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="= --format json"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
     p.set_defaults(func=run)
 
 
 def _store_systems(args: argparse.Namespace) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """Each --system's (label, outputs) and the references: the units every system has; a
+    named system is labelled by its name."""
     from aligned.scoring import aligned_texts, resolve_reference
     from aligned.store import open_store, sqlite_errors
 
@@ -86,17 +105,25 @@ def _store_systems(args: argparse.Namespace) -> tuple[list[tuple[str, list[str]]
         sigs = [store.resolve_system(s) for s in args.system]
         reference = resolve_reference(store, args.ref)
         ids, hyps, refs = aligned_texts(store, sigs, reference)
+        names = {i.signature: i.name for i in store.system_infos()}
     if not ids:
         raise DataError(
             f"{args.store}: no segment has a translation under every --system and a reference "
             f"in {reference!r}"
         )
-    return list(zip(sigs, hyps, strict=True)), refs
+    if len(set(sigs)) < len(sigs):
+        raise ConfigError(
+            f"--system {' --system '.join(args.system)}: a system is given twice; name "
+            "different systems"
+        )
+    labels = [names.get(sig) or sig for sig in sigs]
+    return list(zip(labels, hyps, strict=True)), refs
 
 
 def run(args: argparse.Namespace) -> int:
-    from aligned.scoring import compare_systems
+    from aligned.scoring import compare_systems, parse_metrics
 
+    metrics = parse_metrics(args.metrics)
     if args.samples < 0:
         raise ConfigError(f"--samples must be 0 (default) or more, got {args.samples}")
     if args.hyp:
@@ -112,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"compare needs at least two systems (--system/--hyp), got {len(systems)}"
         )
-    result = compare_systems(systems, refs, method=args.method, n_samples=args.samples)
+    result = compare_systems(
+        systems, refs, method=args.method, n_samples=args.samples, metrics=metrics
+    )
     if args.format == "json":
         out = result.as_dict()
         out["segments"] = len(refs)

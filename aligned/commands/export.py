@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--system",
         default="latest",
-        metavar="SIGNATURE|latest",
+        metavar="NAME|SIGNATURE|latest",
         help="which system's translations to export (default: latest = the most recently "
         "run or imported)",
     )

@@ -20,7 +20,8 @@ that sentence are copied into the store's history first, and the run's summary s
 command prints that history, one JSON object per line (oldest first):
 
   {"doc": ..., "uid": <the sentence's exported id>, "source": <its Vietnamese text>,
-   "kind": "review" | "ref" | "judgement", "reason": "segment-removed", "at": <UTC time>,
+   "kind": "review" | "ref" | "judgement",
+   "reason": "segment-removed" | "removed by refs remove", "at": <UTC time>,
    "payload": <the stored row: decision, edited text, who, judged text / reference text ...>}
 """
 

@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--system",
         default="latest",
-        metavar="SIGNATURE|latest",
+        metavar="NAME|SIGNATURE|latest",
         help="which system's translations to review (default: latest)",
     )
     p.add_argument(

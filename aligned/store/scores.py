@@ -7,6 +7,11 @@ texts a score was computed from (NULL: unknown, as after the v1→v2 migration):
 compares it with the digest of the current texts and never presents a score whose inputs
 changed (a reference replaced under the same name, a re-translated segment).
 
+``metric`` is the metric's name in :mod:`aligned.scoring` (``bleu``, ``chrf``, ``chrf++``,
+``ter``). Before ``chrf`` meant plain chrF, chrF++ was stored as ``chrf``; such a row's sacrebleu
+signature says ``nw:2`` (word order 2), and the readers here return it as ``chrf++`` (and
+replacing ``chrf++`` scores replaces it), so old stores need no migration.
+
 A check flag is a row with ``metric = 'check:<name>'``, ``reference`` NULL and ``details``
 ``{"detail": ...}``, for flagged segments only.
 """
@@ -64,6 +69,29 @@ class MetricRow:
 
 def _json(details: dict[str, Any]) -> str:
     return json.dumps(details, ensure_ascii=False)
+
+
+#: SQL condition: a row stored as ``chrf`` that is chrF++ (word order 2): the old name.
+_LEGACY_CHRFPP = "(metric = 'chrf' AND details LIKE '%|nw:2|%')"
+
+
+def _metric_condition(metrics: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """SQL condition (and its parameters) selecting the rows of ``metrics``, the old
+    ``chrf`` rows of chrF++ counted as ``chrf++`` and not as ``chrf``."""
+    other = [m for m in metrics if m != "chrf"]
+    parts = [f"metric IN ({', '.join('?' * len(other))})"] if other else []
+    if "chrf" in metrics:
+        parts.append(f"(metric = 'chrf' AND NOT {_LEGACY_CHRFPP})")
+    if "chrf++" in metrics:
+        parts.append(_LEGACY_CHRFPP)
+    return "(" + (" OR ".join(parts) or "0") + ")", tuple(other)
+
+
+def _read_metric(metric: str, details: str | None) -> str:
+    """The metric a stored row holds: ``chrf++`` for an old chrF++ row stored as ``chrf``."""
+    if metric == "chrf" and details and "|nw:2|" in details:
+        return "chrf++"
+    return metric
 
 
 class Scores(StoreCore):
@@ -153,11 +181,11 @@ class Scores(StoreCore):
         """Replace ``signature``'s scores of ``metrics`` against ``reference`` (corpus and
         sentence rows) by ``rows``, in one transaction."""
         created = now()
-        marks = ", ".join("?" * len(metrics))
+        where, params = _metric_condition(metrics)
         with self.transaction():
             self.db.execute(
-                f"DELETE FROM scores WHERE signature = ? AND reference = ? AND metric IN ({marks})",
-                (signature, reference, *metrics),
+                f"DELETE FROM scores WHERE signature = ? AND reference = ? AND {where}",
+                (signature, reference, *params),
             )
             self.db.executemany(
                 "INSERT INTO scores (segment, signature, reference, metric, value, details, "
@@ -181,17 +209,22 @@ class Scores(StoreCore):
         self, signature: str, reference: str, metrics: Sequence[str]
     ) -> dict[int, tuple[str | None, dict[str, float]]]:
         """Segment id → (inputs digest, metric → stored sentence score) of ``signature``
-        against ``reference``; the digest says whether the score is still current."""
-        marks = ", ".join("?" * len(metrics))
+        against ``reference``; the digest says whether the scores are still current (None
+        when unknown, or when the segment's rows were computed from different texts)."""
+        where, params = _metric_condition(metrics)
         rows = self.db.execute(
-            "SELECT segment, metric, value, inputs FROM scores WHERE segment IS NOT NULL AND "
-            f"signature = ? AND reference = ? AND metric IN ({marks}) ORDER BY id",
-            (signature, reference, *metrics),
+            "SELECT segment, metric, value, inputs, details FROM scores WHERE segment IS NOT "
+            f"NULL AND signature = ? AND reference = ? AND {where} ORDER BY id",
+            (signature, reference, *params),
         )
         out: dict[int, tuple[str | None, dict[str, float]]] = {}
-        for seg, metric, value, inputs in rows:
-            if value is not None:
-                out.setdefault(int(seg), (inputs, {}))[1][str(metric)] = float(value)
+        for seg, metric, value, inputs, details in rows:
+            if value is None:
+                continue
+            known, values = out.setdefault(int(seg), (inputs, {}))
+            values[_read_metric(str(metric), details)] = float(value)
+            if inputs != known:  # metrics scored from different texts: not one current set
+                out[int(seg)] = (None, values)
         return out
 
     def corpus_metric_scores(
@@ -199,13 +232,20 @@ class Scores(StoreCore):
     ) -> list[MetricRow]:
         """Stored corpus scores of ``signature`` against ``reference``, in stored order (with
         their inputs digest: compare it before presenting a score)."""
-        marks = ", ".join("?" * len(metrics))
+        where, params = _metric_condition(metrics)
         rows = self.db.execute(
             "SELECT metric, value, details, inputs FROM scores WHERE segment IS NULL AND "
-            f"signature = ? AND reference = ? AND metric IN ({marks}) ORDER BY id",
-            (signature, reference, *metrics),
+            f"signature = ? AND reference = ? AND {where} ORDER BY id",
+            (signature, reference, *params),
         )
         return [
-            MetricRow(None, str(m), float(v), json.loads(det or "{}"), inp)
+            MetricRow(None, _read_metric(str(m), det), float(v), json.loads(det or "{}"), inp)
             for m, v, det, inp in rows
         ]
+
+    def delete_reference_scores(self, reference: str) -> int:
+        """Delete every score computed against reference ``reference`` (all systems, corpus
+        and sentence rows); return how many rows went."""
+        with self.transaction():
+            cur = self.db.execute("DELETE FROM scores WHERE reference = ?", (reference,))
+        return int(cur.rowcount)

@@ -72,6 +72,26 @@ def parse_extra(text: str | None) -> tuple[dict[str, str], str | None]:
     return {str(k): str(v) for k, v in data.items()}, source_lang
 
 
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    """A system as ``songngu systems list`` shows it."""
+
+    signature: str
+    name: str | None
+    fields: dict[str, object]
+    translations: int
+    latest: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "signature": self.signature,
+            "translations": self.translations,
+            "latest": self.latest,
+            "fields": self.fields,
+        }
+
+
 def signature_fields(signature: str) -> dict[str, str]:
     """The ``key:value`` fields of a signature string (``{}`` for a free-form one)."""
     fields: dict[str, str] = {}
@@ -116,7 +136,8 @@ class Translations(StoreCore):
         return found[0] if found else None
 
     def resolve_system(self, system: str) -> str:
-        """``latest`` or a signature string → a signature present in the store."""
+        """``latest``, a signature or a system's name (``systems.name``) → a signature present
+        in the store."""
         known = self.systems()
         if not known:
             raise DataError(
@@ -125,13 +146,19 @@ class Translations(StoreCore):
             )
         if system == "latest":
             return known[0]
-        if system not in known:
-            listed = "\n  ".join(known[:10])
-            raise ConfigError(
-                f"--system {system!r} is not in {self.path}; its systems (latest first):\n  "
-                f"{listed}\n(or use --system latest)"
-            )
-        return system
+        if system in known:
+            return system
+        row = self.db.execute("SELECT signature FROM systems WHERE name = ?", (system,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        names = dict(self.db.execute("SELECT signature, name FROM systems").fetchall())
+        listed = "\n  ".join(
+            f"{names[sig]}  ({sig})" if names.get(sig) else sig for sig in known[:10]
+        )
+        raise ConfigError(
+            f"--system {system!r} is not in {self.path}; its systems (latest first; a name or a "
+            f"signature):\n  {listed}\n(or use --system latest; `songngu systems list` shows all)"
+        )
 
     # -- translation memory -----------------------------------------------------------------
 
@@ -285,3 +312,56 @@ class Translations(StoreCore):
             (signature, segment),
         ).fetchone()
         return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
+
+    # -- named systems (``songngu systems``) --------------------------------------------------
+
+    def system_infos(self) -> list[SystemInfo]:
+        """Every system, most recently used first, with its name and translation count."""
+        rows = self.db.execute(
+            "SELECT y.signature, y.name, y.fields, "
+            "(SELECT count(*) FROM translations t WHERE t.signature = y.signature) "
+            "FROM systems y ORDER BY y.last_used DESC"
+        )
+        return [
+            SystemInfo(str(sig), None if name is None else str(name), json.loads(f), int(n), i == 0)
+            for i, (sig, name, f, n) in enumerate(rows)
+        ]
+
+    def system_named(self, name: str) -> str | None:
+        """The signature of the system called ``name``, or None."""
+        row = self.db.execute("SELECT signature FROM systems WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_system_name(self, signature: str, name: str | None) -> None:
+        """Name (or, with None, unname) the system ``signature``; the caller checks that the
+        name is free (:meth:`system_named`)."""
+        with self.transaction():
+            self.db.execute("UPDATE systems SET name = ? WHERE signature = ?", (name, signature))
+
+    def replace_system_translations(
+        self,
+        signature: str,
+        name: str,
+        fields: dict[str, object],
+        items: Sequence[tuple[int, str, str]],
+    ) -> int:
+        """Make ``signature`` (named ``name``, latest) hold exactly ``items`` ((segment id,
+        source text, translation) triples), in one transaction; return the rows written.
+
+        For hypotheses read from a file (``songngu systems add``): earlier translations of that
+        system are replaced; its stored scores become stale through their inputs digest.
+        """
+        created = now()
+        with self.transaction():
+            self.use_system(signature, fields)
+            self.db.execute(
+                "UPDATE systems SET name = ?, fields = ? WHERE signature = ?",
+                (name, json.dumps(fields, sort_keys=True), signature),
+            )
+            self.db.execute("DELETE FROM translations WHERE signature = ?", (signature,))
+            self.db.executemany(
+                "INSERT INTO translations (segment, signature, source, text, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(seg, signature, source, text, created) for seg, source, text in items],
+            )
+        return len(items)
