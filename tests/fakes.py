@@ -7,6 +7,7 @@ Test modules import these from here (never from one another; ``tests/test_layout
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,6 +145,30 @@ def serving(path: Path, **kwargs: Any) -> Iterator[ReviewServer]:
         server.shutdown()
         server.server_close()
         thread.join(TIMEOUT)
+
+
+@contextmanager
+def serving_app(path: Path, **kwargs: Any) -> Iterator[Any]:
+    """The review server (``aligned.server``, uvicorn) on 127.0.0.1:0 in a thread, its search
+    index built before it serves; stopped afterwards."""
+    from aligned.server.app import ReviewServer as AppServer
+
+    kwargs.setdefault("who", "tester")
+    kwargs.setdefault("index", "now")
+    server = AppServer(path, host="127.0.0.1", port=0, log=False, **kwargs)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not server.serving:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the review server did not start")
+            time.sleep(0.01)
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(TIMEOUT)
+        server.server_close()
 
 
 def review_rows(path: Path) -> list[tuple[int, str, str, str | None, str, str]]:

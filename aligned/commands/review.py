@@ -1,4 +1,4 @@
-"""``songngu review``: serve the report in review mode on this machine, saving decisions."""
+"""``songngu review``: serve the store for review on this machine (aligned/server)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from corpus.errors import EXIT_OK
 HELP = "review translations in the browser: accept, edit or reject, saved in the store"
 
 DESCRIPTION = """\
-Serve the report of one system's translations in review mode on a local web server and print
-its URL. Every accept, edit or reject is saved in the store at once (with the reviewer's name
-and the time), survives a restart, and is carried into exports: an edit replaces the target,
-TMX marks reviewed pairs with x-reviewed, and `songngu export --reviewed-only` keeps accepted
-and edited pairs only; rejected pairs are left out.
+Serve the store for review on a local web server and print its URL. The page pages, filters,
+sorts and searches in the store (a 1,000,000-segment store opens in seconds), shows system A
+(--system) beside system B (--compare) and the reference, and is driven by the keyboard:
+j/k move, a accept A, b accept B, r reject, e edit, Ctrl+Enter save, Esc cancel. /blind shows
+two systems' translations unnamed in random order for a preference (`songngu compare STORE
+--human` sums them up). The JSON API (GET /api/segments, POST /api/segments/ID/decision) is
+in the README.
+
+Every decision is saved in the store at once (with the reviewer's name, the time, the text it
+judged, an optional comment and MQM category/severity), survives a restart, and is carried
+into exports: an edit replaces the target, TMX marks reviewed pairs with x-reviewed, and
+`songngu export --reviewed-only` keeps accepted and edited pairs only; rejected pairs are left
+out.
 
 The server listens on 127.0.0.1 only. Another address needs --host (and prints a warning):
 whoever reaches it can read the corpus. Stop it with Ctrl-C.
@@ -55,8 +63,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--system",
         default="latest",
         metavar="SIGNATURE|latest",
-        help="which system's translations to review (default: latest)",
+        help="system A, the translations reviewed (default: latest)",
     )
+    p.add_argument(
+        "--compare",
+        default=None,
+        metavar="SIGNATURE|none",
+        help="system B, shown beside A (default: the system used before A, if any)",
+    )
+    p.add_argument("--ref", metavar="NAME", help="reference shown (default: the only one, if any)")
     p.add_argument(
         "--who",
         metavar="NAME",
@@ -68,7 +83,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aligned.commands._common import warn
-    from aligned.review import ReviewServer, bind_policy
+    from aligned.review import bind_policy
+    from aligned.server.app import ReviewServer
     from aligned.store import sqlite_errors
     from corpus.errors import ConfigError
 
@@ -85,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 host=host,
                 port=args.port,
                 system=args.system,
+                compare=args.compare,
+                reference=args.ref,
                 who=args.who,
                 log=not args.quiet,
             )
@@ -94,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
             "--port (0 = any free port)"
         ) from None
     print(f"songngu: reviewing system {server.signature} as {server.who!r}", file=sys.stderr)
+    if server.compare:
+        print(f"songngu: system B (compared): {server.compare}", file=sys.stderr)
     print(server.url, flush=True)
     try:
         server.serve_forever()

@@ -17,6 +17,9 @@ a mixin of :class:`Store`:
 * :mod:`~aligned.store.scores`: ``scores`` (metric scores and check flags).
 * :mod:`~aligned.store.reviews`: ``reviews`` (the decision log).
 * :mod:`~aligned.store.views`: read-only joins (export pairs, report rows).
+* :mod:`~aligned.store.search`: review pages (filter, sort, page, FTS5 text search) and the
+  derived search index.
+* :mod:`~aligned.store.judgements`: ``judgements`` (blind A/B preferences).
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from pathlib import Path
 
 from aligned.store.core import StoreCore, sqlite_errors, store_error
 from aligned.store.documents import AddResult, Documents, ImportedSegment, SegmentText
+from aligned.store.judgements import PREFERENCES, Judgement, Judgements
 from aligned.store.refs import ReferenceRow, References
 from aligned.store.reviews import ReviewDecision, Reviews
 from aligned.store.schema import APPLICATION, MIGRATIONS, SCHEMA_VERSION
 from aligned.store.scores import CHECK_PREFIX, CheckFlag, MetricRow, Scores, StoredFlag
+from aligned.store.search import ReviewRow, ReviewState, Search, SegmentQuery, Side
 from aligned.store.translations import (
     ImportedTranslation,
     PendingText,
@@ -39,7 +44,7 @@ from aligned.store.translations import (
 from aligned.store.views import ReportSegment, Views
 
 
-class Store(Reviews, Translations, References, Scores, Views, Documents):
+class Store(Search, Judgements, Reviews, Translations, References, Scores, Views, Documents):
     """An open corpus store; use as a context manager, or call :meth:`close`.
 
     Every write method runs in :meth:`transaction`; wrap several in one
@@ -59,17 +64,23 @@ __all__ = [
     "APPLICATION",
     "CHECK_PREFIX",
     "MIGRATIONS",
+    "PREFERENCES",
     "SCHEMA_VERSION",
     "AddResult",
     "CheckFlag",
     "ImportedSegment",
     "ImportedTranslation",
+    "Judgement",
     "MetricRow",
     "PendingText",
     "ReferenceRow",
     "ReportSegment",
     "ReviewDecision",
+    "ReviewRow",
+    "ReviewState",
+    "SegmentQuery",
     "SegmentText",
+    "Side",
     "Store",
     "StoreCore",
     "StoredFlag",
