@@ -170,12 +170,20 @@ async def read_body(request: Request) -> bytes:
     return body
 
 
-def _short(signature: str) -> str:
-    """A system's short label: its model name when the signature has one."""
+def system_labels(sig_a: str, sig_b: str) -> dict[str, str]:
+    """Short column labels: each system's model name, plus the settings where A and B differ
+    (two runs of one model with another beam must not both read "opus-mt-vi-en")."""
     from aligned.store import signature_fields
 
-    fields = signature_fields(signature)
-    return fields.get("model") or fields.get("name") or signature[:40]
+    def label(sig: str, other: str) -> str:
+        fields, theirs = signature_fields(sig), signature_fields(other)
+        if not fields:
+            return sig[:40]
+        name = fields.get("model", "").rsplit("/", 1)[-1] or sig[:40]
+        differ = [f"{k}:{v}" for k, v in fields.items() if k != "model" and theirs.get(k) != v]
+        return f"{name} ({', '.join(differ)})" if other and differ else name
+
+    return {"a": label(sig_a, sig_b), "b": label(sig_b, sig_a) if sig_b else ""}
 
 
 def build_app(server: ReviewServer) -> ASGIApp:
@@ -195,7 +203,7 @@ def build_app(server: ReviewServer) -> ASGIApp:
             "token": server.token,
             "api": API_SEGMENTS,
             "systems": {"a": server.signature, "b": server.compare or None},
-            "labels": {"a": _short(server.signature), "b": _short(server.compare)},
+            "labels": system_labels(server.signature, server.compare),
             "reference": server.reference,
             "page": PAGE_SIZE,
             "categories": list(MQM_CATEGORIES),
@@ -223,7 +231,8 @@ def build_app(server: ReviewServer) -> ASGIApp:
 
     def render_blind() -> str:
         return env.get_template("review_blind.html.j2").render(
-            config=json_for_script(config("blind")),
+            # the systems' names stay on the server: the page only ever sees "left"/"right"
+            config=json_for_script({"mode": "blind", "token": server.token}),
             store_name=server.store_path.name,
             has_b=bool(server.compare),
         )
