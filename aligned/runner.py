@@ -101,8 +101,10 @@ def run_corpus(
     commit_every: int = DEFAULT_COMMIT_EVERY,
     progress: bool = False,
     chunk_translator: ChunkTranslator | None = None,
+    report: bool = True,
 ) -> RunResult:
-    """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
+    """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports
+    (and report.html unless ``report`` is False).
 
     ``load`` returns the translator; it is called after the documents are stored, so a
     missing model (``ModelError``) still leaves the segments in the store for the next run.
@@ -162,7 +164,7 @@ def run_corpus(
             check_counts=check_counts,
         )
         result.exports, result.exported_pairs, result.stripped_chars = write_exports(
-            store, out, signature, drop=drop
+            store, out, signature, drop=drop, report=report
         )
     result.seconds = time.monotonic() - began
     return result
@@ -229,6 +231,7 @@ def write_exports(
     signature: str,
     *,
     drop: frozenset[str] = DROP_BY_DEFAULT,
+    report: bool = True,
 ) -> tuple[list[Path], int, int]:
     """(Re)write every format of ``aligned.formats.run_formats`` (corpus.tmx, .tsv, .vi/.en,
     .jsonl) and report.html of ``signature``.
@@ -254,8 +257,9 @@ def write_exports(
     from aligned.output import open_output
     from aligned.report import render_report
 
-    report = out_dir / REPORT_NAME
-    with open_output(report, force=True) as fh:
-        fh.write(render_report(store, systems=[signature]))
-    paths.append(report)
+    if report:  # above 5,000 segments a bounded summary (aligned/report_bounded.py)
+        target = out_dir / REPORT_NAME
+        with open_output(target, force=True) as fh:
+            fh.write(render_report(store, systems=[signature]))
+        paths.append(target)
     return paths, pairs, stripped

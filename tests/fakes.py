@@ -129,6 +129,37 @@ def build_translated_store(path: Path, sentences: tuple[str, ...] = SENTENCES) -
         return {s.text: s.id for s in store.segment_texts()}
 
 
+DOC_B = ["Hôm nay 5 người.", "Quảng cáo ở đây"]
+
+
+def build_ab_store(path: Path) -> None:
+    """The review server's known store: document "a" (``SENTENCES``, upper-cased by SIG) and
+    document "0b" (``DOC_B``, added second; its second sentence flagged boilerplate), system
+    B = SIG2 (upper-case + " NOW") on all, SIG latest again, reference "ref" for all but the
+    last segment, checks and sentence scores of both systems."""
+    from aligned.checks import check_store
+    from aligned.references import attach_lines
+    from aligned.runner import translate_pending
+    from aligned.scoring import score_store
+
+    build_translated_store(path)
+    a, b = str(SIG), str(SIG2)
+    with open_store(path) as store:
+        flags = {DOC_B[1]: ("boilerplate",)}
+        store.add_documents([make_document("0b", DOC_B, flags=flags)])
+        table = {DOC_B[0]: "Today people.", DOC_B[1]: "Ads here"}
+        translate_pending(store, TableTranslator(table, SIG), drop=frozenset())
+        store.use_system(b)
+        translate_pending(store, SuffixTranslator(SIG2), drop=frozenset())
+        store.use_system(a)  # A is the latest again
+        # attach_lines follows document ids: 0b's two sentences first, then a's five.
+        refs = ["Today five people.", "", "XIN CHÀO.", "I go to school.", "TRỜI MƯA."]
+        attach_lines(store, [*refs, "alert", "image"])
+        for sig in (a, b):
+            check_store(store, sig)
+            score_store(store, sig, "ref", n_bootstrap=10)
+
+
 # -- the review server ----------------------------------------------------------------------------
 
 

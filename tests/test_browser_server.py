@@ -272,8 +272,7 @@ def test_blind_preference_hides_names_and_stores_judgements(
 def test_first_page_is_served_without_javascript(tmp_path: Path) -> None:
     path = tmp_path / "corpus.sqlite"
     ab_store(path)
-    with serving_app(path) as server:
-        with urllib.request.urlopen(server.url, timeout=TIMEOUT) as resp:
-            html = resp.read().decode("utf-8")
+    with serving_app(path) as server, urllib.request.urlopen(server.url, timeout=TIMEOUT) as resp:
+        html = resp.read().decode("utf-8")
     assert html.count('<div class="row" data-id=') == 5
     assert "TRỜI MƯA. NOW" in html

@@ -32,19 +32,18 @@ from aligned.store import open_store
 from corpus.errors import ConfigError
 from tests.cli import songngu_command
 from tests.fakes import (
+    DOC_B,
     SIG,
     SIG2,
     TIMEOUT,
     XSS,
-    SuffixTranslator,
-    TableTranslator,
+    build_ab_store,
     build_translated_store,
     make_document,
     serving_app,
 )
 
 A, B = str(SIG), str(SIG2)
-DOC_B = ["Hôm nay 5 người.", "Quảng cáo ở đây"]
 # Source texts in document order: a's five, then 0b's two (0b was added second).
 ORDER = ["Xin chào.", "Tôi đi học.", "Trời mưa.", *XSS, *DOC_B]
 
@@ -124,29 +123,6 @@ def reviews(path: Path) -> list[tuple[Any, ...]]:
             "r.category, r.severity, r.at FROM reviews r JOIN segments s ON s.id = r.segment "
             "ORDER BY r.id"
         ).fetchall()
-
-
-def build_ab_store(path: Path) -> None:
-    from aligned.checks import check_store
-    from aligned.references import attach_lines
-    from aligned.runner import translate_pending
-    from aligned.scoring import score_store
-
-    build_translated_store(path)
-    with open_store(path) as store:
-        flags = {DOC_B[1]: ("boilerplate",)}
-        store.add_documents([make_document("0b", DOC_B, flags=flags)])
-        table = {DOC_B[0]: "Today people.", DOC_B[1]: "Ads here"}
-        translate_pending(store, TableTranslator(table, SIG), drop=frozenset())
-        store.use_system(B)
-        translate_pending(store, SuffixTranslator(SIG2), drop=frozenset())
-        store.use_system(A)  # A is the latest again
-        # attach_lines follows document ids: 0b's two sentences first, then a's five.
-        refs = ["Today five people.", "", "XIN CHÀO.", "I go to school.", "TRỜI MƯA."]
-        attach_lines(store, [*refs, "alert", "image"])
-        for sig in (A, B):
-            check_store(store, sig)
-            score_store(store, sig, "ref", n_bootstrap=10)
 
 
 @pytest.fixture(scope="module")

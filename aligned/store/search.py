@@ -504,6 +504,65 @@ class Search(StoreCore):
             names.add(str(metric))
         return sorted(names)
 
+    # -- summaries of a large store (the bounded report) ---------------------------------------
+
+    def has_sentence_scores(self, signature: str, reference: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM scores WHERE segment IS NOT NULL AND signature = ? AND reference = ? "
+            "AND metric = 'chrf' LIMIT 1",
+            (signature, reference),
+        ).fetchone()
+        return row is not None
+
+    def flag_counts(self, systems: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(who, flag, segments): noise flags of the sources ('source') and each system's
+        check flags (its signature), most frequent first."""
+        counts: dict[str, int] = {}
+        for flags, n in self.db.execute(
+            "SELECT flags, count(*) FROM segments WHERE flags != '' GROUP BY flags"
+        ):
+            for name in flags_tuple(str(flags)):
+                counts[name] = counts.get(name, 0) + int(n)
+        out = [("source", name, n) for name, n in counts.items()]
+        marks = ", ".join("?" * len(systems))
+        if systems:
+            out += [
+                (str(sig), str(metric), int(n))
+                for sig, metric, n in self.db.execute(
+                    "SELECT signature, metric, count(DISTINCT segment) FROM scores WHERE "
+                    f"signature IN ({marks}) AND metric LIKE 'check:%' GROUP BY signature, metric",
+                    list(systems),
+                )
+            ]
+        return sorted(out, key=lambda r: (-r[2], r[0], r[1]))
+
+    def document_summary(self, signature: str, reference: str | None) -> list[dict[str, Any]]:
+        """Per document, in document order: segments, flagged segments, translated ones, the
+        mean model score and the mean sentence chrF++ and BLEU of ``signature``."""
+        rows = self.db.execute(
+            "SELECT s.doc, count(*), sum(s.flags != ''), count(a.segment), avg(a.score), "
+            "avg(c.value), avg(u.value) FROM segments s JOIN documents d ON d.id = s.doc "
+            "LEFT JOIN translations a ON a.segment = s.id AND a.signature = ? "
+            "LEFT JOIN scores c ON c.segment = s.id AND c.signature = ? AND c.metric = 'chrf' "
+            "AND c.reference IS ? "
+            "LEFT JOIN scores u ON u.segment = s.id AND u.signature = ? AND u.metric = 'bleu' "
+            "AND u.reference IS ? "
+            "GROUP BY s.doc ORDER BY min(d.ord), s.doc",
+            (signature, signature, reference, signature, reference),
+        )
+        return [
+            {
+                "doc": str(doc),
+                "segments": int(n),
+                "flagged": int(flagged or 0),
+                "translated": int(translated),
+                "score": score,
+                "chrf": chrf,
+                "bleu": bleu,
+            }
+            for doc, n, flagged, translated, score, chrf, bleu in rows
+        ]
+
     def record_review(
         self,
         segment: int,
