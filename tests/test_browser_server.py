@@ -229,7 +229,7 @@ def test_ab_labels_sticky_headers_sort_search_and_pages_at_1024px(
             page.locator("#sort").select_option("doc")
             expect(page.locator("#count")).to_have_text("76")
             # j past the last row of a page loads the next page
-            page.locator("body").click(position={"x": 5, "y": 650})
+            page.locator("#search").blur()  # keys go to the page; no row is current yet
             for _ in range(51):
                 page.keyboard.press("j")
             expect(page.locator("#range")).to_have_text("51–76")
@@ -276,3 +276,29 @@ def test_first_page_is_served_without_javascript(tmp_path: Path) -> None:
         html = resp.read().decode("utf-8")
     assert html.count('<div class="row" data-id=') == 5
     assert "TRỜI MƯA. NOW" in html
+
+
+def test_bounded_report_opens_and_says_how_to_review(
+    page: Page, dialogs: list[str], tmp_path: Path, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aligned import report_bounded
+    from aligned.report import render_report
+    from tests.fakes import build_ab_store
+
+    monkeypatch.setattr(report_bounded, "BOUNDED_ROWS", 3)
+    path = tmp_path / "corpus.sqlite"
+    build_ab_store(path)
+    with open_store(path) as store:
+        html = render_report(store)
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+    page.goto(report.as_uri())
+    expect(page.locator("#bounded")).to_contain_text("7 segments in 2 documents")
+    expect(page.locator("#bounded pre")).to_have_text(f"songngu review {path}")
+    expect(page.locator("#documents tbody tr")).to_have_count(2)
+    expect(page.locator("#flagged tbody tr")).to_have_count(6)
+    expect(page.locator("#worst tbody tr")).to_have_count(7)
+    expect(page.locator("#flagged .check").first).to_be_visible()
+    assert page.locator("img").count() == 0 and page.locator("script").count() == 0
+    page.screenshot(path=str(shots / "report-bounded.png"), full_page=True)
+    assert dialogs == []
