@@ -190,23 +190,26 @@ def main() -> int:
         row("server: first answer after start", f"{t:.2f} s", "≤ 20 s", t <= 20)
         total = stats["total"]
         far = min(900_000, max(0, total - 100))
+        state = json.loads(fetch(base + "api/stats"))["search_index"]["state"]
+        if state == "building":  # the first start on this store: derived index in the making
+            first, _, _ = api(base, 0, limit=50)
+            row("during index build: API first page", f"{first:.3f} s")
+            first, _, _ = api(base, 0, offset=far, limit=50)
+            row(f"during index build: API page at offset {far:,}", f"{first:.3f} s")
+            first, _, _ = api(base, 0, q=RARE, limit=50)
+            row(f"during index build: API search '{RARE}' (scan)", f"{first:.2f} s")
+            while json.loads(fetch(base + "api/stats"))["search_index"]["state"] == "building":
+                time.sleep(1)
+            row(
+                "search index + review_index built (background, once per store)",
+                f"{time.perf_counter() - started:.0f} s",
+            )
         first, warm, n = api(base, args.repeat, limit=50)
         row("API first page (50 rows)", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         row("API first page, warm (median)", f"{warm:.3f} s", "≤ 0.5 s", warm <= 0.5)
         first, warm, _ = api(base, args.repeat, offset=far, limit=50)
         row(f"API page at offset {far:,}", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         row(f"API page at offset {far:,}, warm", f"{warm:.3f} s", "≤ 0.5 s", warm <= 0.5)
-        # search while the index is still building: a scan
-        building = json.loads(fetch(base + "api/stats"))["search_index"]["state"]
-        scan_first, _, _ = api(base, 0, q=RARE, limit=50)
-        if (
-            building == "building"
-            and json.loads(fetch(base + "api/stats"))["search_index"]["state"] != "ready"
-        ):
-            row(f"API search '{RARE}' during index build (scan)", f"{scan_first:.2f} s")
-        while json.loads(fetch(base + "api/stats"))["search_index"]["state"] == "building":
-            time.sleep(1)
-        row("search index built (background) after start", f"{time.perf_counter() - started:.0f} s")
         first, warm, n = api(base, args.repeat, q=RARE, limit=50)
         row(f"API search '{RARE}' ({n:,} hits)", f"{first:.3f} s", "≤ 1.5 s", first <= 1.5)
         first, warm, n = api(base, args.repeat, q="người", limit=50)
@@ -238,14 +241,19 @@ def main() -> int:
             )
         per = (time.perf_counter() - t0) / max(1, len(ids[:1000]))
         row(f"POST decision (mean of {len(ids[:1000])})", f"{per * 1000:.1f} ms")
-        first, warm, n = api(base, args.repeat, status="unreviewed", limit=50)
-        row(f"API status=unreviewed ({n:,})", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
+        first, warm, unrev = api(base, args.repeat, status="unreviewed", limit=50)
+        row(f"API status=unreviewed ({unrev:,})", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         first, warm, n = api(base, args.repeat, status="edited", limit=50)
         row(f"API status=edited ({n:,})", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
-        first, warm, n = api(base, args.repeat, status="unreviewed", offset=far, limit=50)
-        row(f"API status=unreviewed at offset {far:,}", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
+        deep = max(0, min(far, unrev - 100))
+        first, warm, _ = api(base, args.repeat, status="unreviewed", offset=deep, limit=50)
+        row(f"API status=unreviewed at offset {deep:,}", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         first, warm, n = api(base, args.repeat, flag="boilerplate", limit=50)
         row(f"API flag=boilerplate ({n:,})", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
+        first, warm, n = api(base, args.repeat, sort="score", limit=50)
+        row("API sort=score (model score, worst first)", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
+        first, warm, n = api(base, args.repeat, sort="-score", offset=far, limit=50)
+        row(f"API sort=-score at offset {far:,}", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         first, warm, n = api(base, args.repeat, sort="-score", limit=50)
         row("API sort=-score (model score)", f"{first:.3f} s", "≤ 0.5 s", first <= 0.5)
         first, warm, n = api(base, args.repeat, sort="length", limit=50)

@@ -139,6 +139,12 @@ def ab_store(built: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(params=["now", "off"])
+def index(request: pytest.FixtureRequest) -> str:
+    """Both query paths: with the derived search structures ("now") and without ("off")."""
+    return str(request.param)
+
+
 def stored_metric(path: Path, sig: str, metric: str) -> dict[str, float]:
     """Source text → the stored sentence score (read straight from the table)."""
     with open_store(path, create=False) as store:
@@ -153,12 +159,12 @@ def stored_metric(path: Path, sig: str, metric: str) -> dict[str, float]:
 # -- GET /api/segments ------------------------------------------------------------------------
 
 
-def test_listing_shape_and_document_order(ab_store: Path) -> None:
+def test_listing_shape_and_document_order(ab_store: Path, index: str) -> None:
     ids = uids(ab_store)
-    with serving_app(ab_store) as server:
+    with serving_app(ab_store, index=index) as server:
         got = listing(server)
     assert got["total"] == 7 and got["offset"] == 0 and got["limit"] == 50
-    assert got["search"] == "index"
+    assert got["search"] == ("index" if index == "now" else "scan")
     assert [s["vi"] for s in got["segments"]] == ORDER
     first = got["segments"][5]
     assert first["id"] == ids[DOC_B[0]] and re.fullmatch(r"0b#[0-9a-f]{10}", first["id"])
@@ -197,8 +203,8 @@ def test_search_scans_without_an_index(ab_store: Path) -> None:
         assert total(server, q="NOW") == 7
 
 
-def test_doc_flag_and_system_filters(ab_store: Path) -> None:
-    with serving_app(ab_store) as server:
+def test_doc_flag_and_system_filters(ab_store: Path, index: str) -> None:
+    with serving_app(ab_store, index=index) as server:
         assert sources(server, doc="0b") == DOC_B
         assert total(server, doc="a") == 5 and total(server, doc="nope") == 0
         assert sources(server, flag="boilerplate") == [DOC_B[1]]
@@ -221,8 +227,8 @@ def test_doc_flag_and_system_filters(ab_store: Path) -> None:
     assert "boilerplate" in flags["flags"] and "check:numbers" in flags["flags"]
 
 
-def test_offset_and_limit_page_with_the_full_total(ab_store: Path) -> None:
-    with serving_app(ab_store) as server:
+def test_offset_and_limit_page_with_the_full_total(ab_store: Path, index: str) -> None:
+    with serving_app(ab_store, index=index) as server:
         assert sources(server, offset=5, limit=5) == DOC_B
         got = listing(server, offset=2, limit=2)
         assert got["total"] == 7 and [s["vi"] for s in got["segments"]] == ORDER[2:4]
@@ -231,13 +237,15 @@ def test_offset_and_limit_page_with_the_full_total(ab_store: Path) -> None:
             "total": 7,
             "offset": 0,
             "limit": 0,
-            "search": "index",
+            "search": "index" if index == "now" else "scan",
             "segments": [],
         }
 
 
 @pytest.mark.parametrize("metric", ["bleu", "chrf", "ter"])
-def test_sort_by_each_score_and_by_the_a_minus_b_difference(ab_store: Path, metric: str) -> None:
+def test_sort_by_each_score_and_by_the_a_minus_b_difference(
+    ab_store: Path, index: str, metric: str
+) -> None:
     a = stored_metric(ab_store, A, metric)
     b = stored_metric(ab_store, B, metric)
     assert len(a) == len(b) == 6  # 0b's second sentence has no reference: no score
@@ -249,7 +257,7 @@ def test_sort_by_each_score_and_by_the_a_minus_b_difference(ab_store: Path, metr
         return sorted(values, key=lambda t: (sign * values[t], pos[t])) + no_score
 
     diff = {t: a[t] - b[t] for t in a}
-    with serving_app(ab_store) as server:
+    with serving_app(ab_store, index=index) as server:
         assert sources(server, sort=metric) == expect(a, False)
         assert sources(server, sort=f"-{metric}") == expect(a, True)
         assert sources(server, sort=f"{metric}_b") == expect(b, False)
@@ -258,9 +266,9 @@ def test_sort_by_each_score_and_by_the_a_minus_b_difference(ab_store: Path, metr
         assert sources(server, sort=f"-diff_{metric}", offset=1, limit=2) == expect(diff, True)[1:3]
 
 
-def test_sort_by_length_model_score_and_document_order(ab_store: Path) -> None:
+def test_sort_by_length_model_score_and_document_order(ab_store: Path, index: str) -> None:
     pos = {t: i for i, t in enumerate(ORDER)}
-    with serving_app(ab_store) as server:
+    with serving_app(ab_store, index=index) as server:
         assert sources(server, sort="length") == sorted(ORDER, key=lambda t: (len(t), pos[t]))
         assert sources(server, sort="-length") == sorted(ORDER, key=lambda t: (-len(t), pos[t]))
         assert sources(server, sort="-doc") == ORDER[::-1]
@@ -269,9 +277,9 @@ def test_sort_by_length_model_score_and_document_order(ab_store: Path) -> None:
         assert sources(server, sort="diff_score") == ORDER  # -0.25 each, then none
 
 
-def test_status_filter_after_decisions_and_progress(ab_store: Path) -> None:
+def test_status_filter_after_decisions_and_progress(ab_store: Path, index: str) -> None:
     ids = uids(ab_store)
-    with serving_app(ab_store, who="lan") as server:
+    with serving_app(ab_store, who="lan", index=index) as server:
         assert post(server, ids["Xin chào."], {"decision": "accept"})[0] == 200
         assert post(server, ids["Tôi đi học."], {"decision": "edit", "text": "I study."})[0] == 200
         assert post(server, ids["Trời mưa."], {"decision": "reject"})[0] == 200
@@ -753,3 +761,48 @@ def test_cli_serves_on_a_free_port_and_stops_on_ctrl_c(ab_store: Path) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_comment_and_mqm_category_are_exported_in_jsonl_extra(
+    ab_store: Path, tmp_path: Path
+) -> None:
+    ids = uids(ab_store)
+    note = {"comment": "wrong tense", "category": "fluency", "severity": "major"}
+    with serving_app(ab_store) as server:
+        edit = {"decision": "edit", "text": "I went.", **note}
+        assert post(server, ids["Tôi đi học."], edit)[0] == 200
+        assert post(server, ids["Xin chào."], {"decision": "accept", "comment": "fine"})[0] == 200
+    out = tmp_path / "c.jsonl"
+    args = ["export", str(ab_store), "--system", A, "--format", "jsonl", "-o", str(out), "-q"]
+    assert main(args) == 0
+    got = {
+        row["vi"]: (row["en"], row["extra"])
+        for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())
+    }
+    assert got["Tôi đi học."] == (
+        "I went.",
+        {
+            "x-review-comment": "wrong tense",
+            "x-review-category": "fluency",
+            "x-review-severity": "major",
+        },
+    )
+    assert got["Xin chào."] == ("XIN CHÀO.", {"x-review-comment": "fine"})
+    assert got["Trời mưa."] == ("TRỜI MƯA.", {})
+
+
+def test_a_store_changed_while_serving_is_reindexed(
+    ab_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aligned.server import app
+
+    monkeypatch.setattr(app, "FRESH_CHECK_S", 0.0)
+    with serving_app(ab_store) as server:
+        assert total(server) == 7
+        with open_store(ab_store) as store:
+            store.add_documents([make_document("c", ["Con mèo."])])
+        assert total(server) == 8  # noticed: answered from the tables while it rebuilds
+        assert server.wait_for_index(TIMEOUT)
+        got = listing(server, q="mèo")
+        assert got["search"] == "index" and [s["vi"] for s in got["segments"]] == ["Con mèo."]
+        assert sources(server, offset=7) == ["Con mèo."]

@@ -54,6 +54,7 @@ TOKEN_HEADER = "X-Songngu-Token"
 MAX_BODY = 1 << 20  # 1 MiB: one decision is a few hundred bytes
 DECISIONS = ("accept", "edit", "reject")
 PAGE_SIZE = 50
+FRESH_CHECK_S = 30.0  # how often a request checks that the search index is still current
 STATIC = Path(__file__).resolve().parent / "static"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -389,6 +390,7 @@ class ReviewServer:
         self.tickets: dict[str, tuple[int, str, str]] = {}
         self.index_state = "ready" if fresh else ("off" if index == "off" else "building")
         self.index_progress = (0, self.total)
+        self._checked = time.monotonic()
         self._local = threading.local()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
@@ -463,8 +465,26 @@ class ReviewServer:
             self._index_thread.join(timeout)
         return self.index_state == "ready"
 
+    def _check_fresh(self, store: Store) -> None:
+        """At most every 30 s: if another process changed the store (``songngu run``,
+        ``import``, ``refs``), stop using the stale index and rebuild it in the background."""
+        now = time.monotonic()
+        if self.index_state != "ready" or now - self._checked < FRESH_CHECK_S:
+            return
+        self._checked = now
+        if not store.search_index_fresh():
+            with self.write_lock:
+                if self.index_state == "ready":
+                    self.index_state = "building"
+                    self.total = store.segment_total()
+                    self._index_thread = threading.Thread(
+                        target=self._build_index, name="songngu-search-index", daemon=True
+                    )
+                    self._index_thread.start()
+
     def segments(self, query: SegmentQuery) -> dict[str, Any]:
         store = self.store()
+        self._check_fresh(store)
         try:
             total, ids = store.find_segments(
                 query,

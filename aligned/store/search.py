@@ -168,11 +168,12 @@ class Search(StoreCore):
         return " ".join(parts)
 
     def search_index_fresh(self) -> bool:
-        """True when ``segment_fts`` exists and was built from the current rows."""
-        exists = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)
-        ).fetchone()
-        if exists is None:
+        """True when ``segment_fts`` and ``review_index`` exist and were built from the
+        current rows."""
+        found = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN (?, 'review_index')", (FTS_TABLE,)
+        ).fetchone()[0]
+        if found != 2:
             return False
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (FTS_META_KEY,)).fetchone()
         return row is not None and row[0] == self._fingerprint()
@@ -187,6 +188,7 @@ class Search(StoreCore):
         with self.transaction():
             self.db.execute("DELETE FROM meta WHERE key = ?", (FTS_META_KEY,))
             self.db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            self.db.execute("DROP TABLE IF EXISTS review_index")
             self.db.execute(
                 f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(source, target, reference, "
                 "content='', tokenize='trigram')"
@@ -214,6 +216,28 @@ class Search(StoreCore):
             if progress is not None:
                 progress(min(done, total), total)
         with self.transaction():
+            self.db.execute("DROP TABLE IF EXISTS review_index")
+            self.db.execute(
+                "CREATE TABLE review_index (pos INTEGER PRIMARY KEY, segment INTEGER NOT NULL, "
+                "doc TEXT NOT NULL, len INTEGER NOT NULL, flags TEXT NOT NULL)"
+            )
+            self.db.execute(
+                "INSERT INTO review_index (segment, doc, len, flags) "
+                "SELECT s.id, s.doc, length(s.text), s.flags FROM documents d "
+                "CROSS JOIN segments s ON s.doc = d.id ORDER BY d.ord, s.para, s.sent"
+            )
+            self.db.execute("CREATE UNIQUE INDEX review_index_segment ON review_index (segment)")
+            self.db.execute("CREATE INDEX review_index_len ON review_index (len, pos)")
+            self.db.execute("CREATE INDEX review_index_doc ON review_index (doc, pos)")
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS review_translations_score "
+                "ON translations (signature, score)"
+            )
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS review_scores_value "
+                "ON scores (signature, metric, reference, value)"
+            )
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -223,83 +247,88 @@ class Search(StoreCore):
     # -- one page -----------------------------------------------------------------------------
 
     def _where(
-        self, query: SegmentQuery, systems: Sequence[str], *, use_fts: bool
-    ) -> tuple[list[str], list[Any], set[str]]:
-        """WHERE clauses, their parameters and the joins they need ('a')."""
+        self, query: SegmentQuery, systems: Sequence[str], *, use_fts: bool, t: str = "s"
+    ) -> tuple[list[str], list[Any], bool]:
+        """WHERE clauses over table alias ``t`` (``s`` = segments, ``o`` = review_index: both
+        have the segment's id, doc and flags), their parameters, and whether the clauses read
+        the segment's text (a short or unindexed search: ``s`` must be joined)."""
+        sid = "s.id" if t == "s" else "o.segment"
         clauses: list[str] = []
         params: list[Any] = []
-        joins: set[str] = set()
+        needs_text = False
         marks = ", ".join("?" * len(systems))
         if query.q:
             text = unicodedata.normalize("NFC", query.q)
             if use_fts and len(text) >= 3:
-                clauses.append(f"s.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)")
+                clauses.append(
+                    f"{sid} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
+                )
                 params.append(fts_phrase(text))
             else:  # no trigram in 1-2 characters (or no index yet): scan, case-folded
                 self.db.create_function("songngu_contains", 2, _contains, deterministic=True)
                 clauses.append(
                     "(songngu_contains(s.text, ?) OR EXISTS (SELECT 1 FROM translations t "
-                    "WHERE t.segment = s.id AND songngu_contains(t.text, ?)) OR EXISTS "
-                    "(SELECT 1 FROM refs r WHERE r.segment = s.id AND songngu_contains(r.text, ?)))"
+                    f"WHERE t.segment = {sid} AND songngu_contains(t.text, ?)) OR EXISTS "
+                    f"(SELECT 1 FROM refs r WHERE r.segment = {sid} AND "
+                    "songngu_contains(r.text, ?)))"
                 )
                 params += [text, text, text]
+                needs_text = True
         if query.doc:
-            clauses.append("s.doc = ?")
+            clauses.append(f"{t}.doc = ?")
             params.append(query.doc)
         if query.flag:
+            checks = (
+                f"SELECT segment FROM scores WHERE segment IS NOT NULL AND signature IN ({marks}) "
+                "AND metric LIKE 'check:%'"
+            )
             if query.flag == "any":
-                clauses.append(
-                    "(s.flags != '' OR s.id IN (SELECT segment FROM scores WHERE "
-                    f"signature IN ({marks}) AND metric LIKE 'check:%'))"
-                )
+                clauses.append(f"({t}.flags != '' OR {sid} IN ({checks}))")
                 params += systems
             elif query.flag == "none":
-                clauses.append(
-                    "(s.flags = '' AND s.id NOT IN (SELECT segment FROM scores WHERE "
-                    f"segment IS NOT NULL AND signature IN ({marks}) AND metric LIKE 'check:%'))"
-                )
+                clauses.append(f"({t}.flags = '' AND {sid} NOT IN ({checks}))")
                 params += systems
             elif query.flag.startswith("check:"):
                 clauses.append(
-                    "s.id IN (SELECT segment FROM scores WHERE "
-                    f"signature IN ({marks}) AND metric = ?)"
+                    f"{sid} IN (SELECT segment FROM scores WHERE signature IN ({marks}) "
+                    "AND metric = ?)"
                 )
                 params += [*systems, query.flag]
             else:
-                clauses.append("instr(',' || s.flags || ',', ',' || ? || ',') > 0")
+                clauses.append(f"instr(',' || {t}.flags || ',', ',' || ? || ',') > 0")
                 params.append(query.flag)
         if query.status:
             if query.status not in STATUSES:
                 raise ConfigError(f"status {query.status!r} is not one of {', '.join(STATUSES)}")
             if query.status == "unreviewed":
                 clauses.append(
-                    "NOT EXISTS (SELECT 1 FROM reviews v WHERE v.segment = s.id "
+                    f"NOT EXISTS (SELECT 1 FROM reviews v WHERE v.segment = {sid} "
                     f"AND v.signature IN ({marks}))"
                 )
                 params += systems
             else:
                 clauses.append(
-                    "s.id IN (SELECT v.segment FROM reviews v WHERE v.signature IN "
+                    f"{sid} IN (SELECT v.segment FROM reviews v WHERE v.signature IN "
                     f"({marks}) AND v.decision = ? AND v.id = (SELECT max(v2.id) FROM "
                     f"reviews v2 WHERE v2.segment = v.segment AND v2.signature IN ({marks})))"
                 )
                 params += [*systems, _STATUS_DECISION[query.status], *systems]
-        return clauses, params, joins
+        return clauses, params, needs_text
 
     def _sort_key(
-        self, name: str, sig_a: str, sig_b: str, reference: str | None
+        self, name: str, sig_a: str, sig_b: str, reference: str | None, sid: str = "s.id"
     ) -> tuple[str, list[Any], set[str]]:
         """SQL expression of sort field ``name`` ('' = document order), parameters, joins."""
         if name == "doc":
             return "", [], set()
         if name == "length":
-            return "length(s.text)", [], set()
+            return ("length(s.text)" if sid == "s.id" else "o.len"), [], set()
 
         def metric(field_name: str, sig: str, alias: str) -> tuple[str, list[Any], set[str]]:
             if field_name == "score":
                 return f"{alias}.score", [], {alias}
             return (
-                "(SELECT c.value FROM scores c WHERE c.segment = s.id AND c.signature = ? "
+                f"(SELECT c.value FROM scores c WHERE c.segment = {sid} AND c.signature = ? "
                 "AND c.metric = ? AND c.reference IS ? ORDER BY c.id DESC LIMIT 1)",
                 [sig, field_name, reference],
                 set(),
@@ -313,6 +342,16 @@ class Search(StoreCore):
         if name.endswith("_b"):
             return metric(name[:-2], sig_b, "b")
         return metric(name, sig_a, "a")
+
+    def _check_query(self, query: SegmentQuery, sig_b: str) -> tuple[str, bool]:
+        if query.limit < 0 or query.limit > MAX_LIMIT:
+            raise ConfigError(f"limit must be 0..{MAX_LIMIT}, got {query.limit}")
+        if query.offset < 0:
+            raise ConfigError(f"offset must be 0 or more, got {query.offset}")
+        name, desc = parse_sort(query.sort)
+        if (name.endswith("_b") or name.startswith("diff_")) and not sig_b:
+            raise ConfigError(f"sort {query.sort!r} needs a system B; start with --compare SIG")
+        return name, desc
 
     def find_segments(
         self,
@@ -328,16 +367,17 @@ class Search(StoreCore):
         Status counts the latest decision under system A or B (choosing B's translation is
         an accept under B). Rows without the sort value come last either way; ties and the
         default follow document order (``documents.ord``, paragraph, sentence).
+
+        ``use_fts``: the derived structures (:meth:`build_search_index`) are built and fresh;
+        then the pages come from ``review_index`` (document order as a row number, lengths
+        and flags in a small table) and the sorts by a score from indexes. Otherwise the
+        same answers come from the base tables, slower on a large store.
         """
-        if query.limit < 0 or query.limit > MAX_LIMIT:
-            raise ConfigError(f"limit must be 0..{MAX_LIMIT}, got {query.limit}")
-        if query.offset < 0:
-            raise ConfigError(f"offset must be 0 or more, got {query.offset}")
-        name, desc = parse_sort(query.sort)
-        if (name.endswith("_b") or name.startswith("diff_")) and not sig_b:
-            raise ConfigError(f"sort {query.sort!r} needs a system B; start with --compare SIG")
+        if use_fts:
+            return self._find_indexed(query, sig_a, sig_b, reference)
+        name, desc = self._check_query(query, sig_b)
         systems = [sig_a, sig_b] if sig_b else [sig_a]
-        clauses, params, joins = self._where(query, systems, use_fts=use_fts)
+        clauses, params, _ = self._where(query, systems, use_fts=False)
         key, key_params, key_joins = self._sort_key(name, sig_a, sig_b, reference)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         total = int(
@@ -345,9 +385,9 @@ class Search(StoreCore):
         )
         if query.limit == 0 or query.offset >= total:
             return total, []
-        join_sql = " JOIN documents d ON d.id = s.doc"
+        join_sql = ""
         join_params: list[Any] = []
-        for alias in sorted(joins | key_joins):
+        for alias in sorted(key_joins):
             join_sql += (
                 f" LEFT JOIN translations {alias} ON {alias}.segment = s.id "
                 f"AND {alias}.signature = ?"
@@ -360,11 +400,147 @@ class Search(StoreCore):
             key_params = key_params + key_params  # the expression appears twice
         elif desc:
             order = "d.ord DESC, s.para DESC, s.sent DESC"
+        # CROSS JOIN: documents in ord order drive the scan (SQLite would otherwise sort all)
         rows = self.db.execute(
-            f"SELECT s.id FROM segments s{join_sql}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT s.id FROM documents d CROSS JOIN segments s ON s.doc = d.id{join_sql}"
+            f"{where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*join_params, *params, *key_params, query.limit, query.offset],
         )
         return total, [int(r[0]) for r in rows]
+
+    def _find_indexed(
+        self, query: SegmentQuery, sig_a: str, sig_b: str, reference: str | None
+    ) -> tuple[int, list[int]]:
+        """:meth:`find_segments` over ``review_index`` (see the module docstring).
+
+        A sort by a score is two ranges: the rows that have the value, ordered by it (an
+        index gives the order), then the rows without it in document order.
+        """
+        name, desc = self._check_query(query, sig_b)
+        systems = [sig_a, sig_b] if sig_b else [sig_a]
+        clauses, params, needs_text = self._where(query, systems, use_fts=True, t="o")
+        text_join = " JOIN segments s ON s.id = o.segment" if needs_text else ""
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        total = self._count_indexed(query, clauses, params, text_join, systems)
+        if query.limit == 0 or query.offset >= total:
+            return total, []
+        limit, offset = query.limit, query.offset
+        if name in ("doc", "length"):
+            if name == "doc":
+                order = "o.pos DESC" if desc else "o.pos"
+            else:
+                order = f"o.len {'DESC' if desc else 'ASC'}, o.pos"
+            rows = self.db.execute(
+                f"SELECT o.segment FROM review_index o{text_join}{where} ORDER BY {order} "
+                "LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+            return total, [int(r[0]) for r in rows]
+        # a score: rows with a value (by the value), then rows without (document order)
+        key, key_params, key_joins = self._sort_key(name, sig_a, sig_b, reference, "o.segment")
+        join_sql = ""
+        join_params: list[Any] = []
+        for alias in sorted(key_joins):
+            join_sql += (
+                f" LEFT JOIN translations {alias} ON {alias}.segment = o.segment "
+                f"AND {alias}.signature = ?"
+            )
+            join_params.append(sig_a if alias == "a" else sig_b)
+        base = f"FROM review_index o{text_join}{join_sql}"
+        has = [*clauses, f"{key} IS NOT NULL"]
+        lacks = [*clauses, f"{key} IS NULL"]
+        direction = "DESC" if desc else "ASC"
+        fast = self._sorted_by_index(name, sig_a, sig_b, reference) if not clauses else None
+        if fast is not None:  # no filter: an index gives the order and the count
+            count_sql, page_sql, fast_params = fast
+            valued = int(self.db.execute(count_sql, fast_params).fetchone()[0])
+        else:
+            valued = int(
+                self.db.execute(
+                    f"SELECT count(*) {base} WHERE {' AND '.join(has)}",
+                    [*join_params, *params, *key_params],
+                ).fetchone()[0]
+            )
+        ids: list[int] = []
+        if offset < valued:
+            if fast is not None:
+                rows = self.db.execute(
+                    page_sql.format(direction=direction), [*fast_params, limit, offset]
+                )
+            else:
+                rows = self.db.execute(
+                    f"SELECT o.segment {base} WHERE {' AND '.join(has)} "
+                    f"ORDER BY {key} {direction}, o.pos LIMIT ? OFFSET ?",
+                    [*join_params, *params, *key_params, *key_params, limit, offset],
+                )
+            ids = [int(r[0]) for r in rows]
+        if len(ids) < limit:
+            rows = self.db.execute(
+                f"SELECT o.segment {base} WHERE {' AND '.join(lacks)} ORDER BY o.pos "
+                "LIMIT ? OFFSET ?",
+                [*join_params, *params, *key_params, limit - len(ids), max(0, offset - valued)],
+            )
+            ids += [int(r[0]) for r in rows]
+        return total, ids
+
+    def _sorted_by_index(
+        self, name: str, sig_a: str, sig_b: str, reference: str | None
+    ) -> tuple[str, str, list[Any]] | None:
+        """(count SQL, page SQL with ``{direction}``, parameters) of a sort by one system's
+        model score or sentence metric, read in the order of an index; None for the A−B
+        differences (computed per row)."""
+        if name.startswith("diff_"):
+            return None
+        sig = sig_b if name.endswith("_b") else sig_a
+        field_name = name[:-2] if name.endswith("_b") else name
+        if field_name == "score":
+            return (
+                "SELECT count(*) FROM translations WHERE signature = ? AND score IS NOT NULL",
+                "SELECT t.segment FROM translations t CROSS JOIN review_index o "
+                "ON o.segment = t.segment WHERE t.signature = ? AND t.score IS NOT NULL "
+                "ORDER BY t.score {direction}, o.pos LIMIT ? OFFSET ?",
+                [sig],
+            )
+        return (
+            "SELECT count(*) FROM scores WHERE signature = ? AND metric = ? AND reference IS ? "
+            "AND segment IS NOT NULL AND value IS NOT NULL",
+            "SELECT c.segment FROM scores c CROSS JOIN review_index o ON o.segment = c.segment "
+            "WHERE c.signature = ? AND c.metric = ? AND c.reference IS ? AND c.value IS NOT NULL "
+            "ORDER BY c.value {direction}, o.pos LIMIT ? OFFSET ?",
+            [sig, field_name, reference],
+        )
+
+    def _count_indexed(
+        self,
+        query: SegmentQuery,
+        clauses: list[str],
+        params: list[Any],
+        text_join: str,
+        systems: Sequence[str],
+    ) -> int:
+        """The matching rows; "unreviewed" as all minus the reviewed (a count over the small
+        reviews table instead of a probe per segment)."""
+        if query.status == "unreviewed":
+            rest = [c for c in clauses if not c.startswith("NOT EXISTS (SELECT 1 FROM reviews")]
+            rest_params = params[: len(params) - len(systems)]
+            where = (" WHERE " + " AND ".join(rest)) if rest else ""
+            marks = ", ".join("?" * len(systems))
+            every = self.db.execute(
+                f"SELECT count(*) FROM review_index o{text_join}{where}", rest_params
+            ).fetchone()[0]
+            reviewed = self.db.execute(
+                f"SELECT count(*) FROM review_index o{text_join} WHERE o.segment IN "
+                f"(SELECT segment FROM reviews WHERE signature IN ({marks}))"
+                + "".join(f" AND {c}" for c in rest),
+                [*systems, *rest_params],
+            ).fetchone()[0]
+            return int(every) - int(reviewed)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return int(
+            self.db.execute(
+                f"SELECT count(*) FROM review_index o{text_join}{where}", params
+            ).fetchone()[0]
+        )
 
     def review_rows(
         self, ids: Sequence[int], sig_a: str, sig_b: str = "", reference: str | None = None

@@ -7,6 +7,7 @@ counts" must be applied the same way in both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +35,19 @@ class ReportSegment:
     decision_text: str
 
 
+#: ``AlignedPair.extra`` keys of a reviewer's comment and MQM category/severity (TMX props,
+#: the JSONL ``extra`` object).
+REVIEW_NOTE_KEYS = ("x-review-comment", "x-review-category", "x-review-severity")
+
+
+def _review_notes(notes: str | None) -> dict[str, str]:
+    """The latest decision's comment, category and severity that are set, as extra props."""
+    if not notes:
+        return {}
+    values = json.loads(notes)
+    return {k: str(v) for k, v in zip(REVIEW_NOTE_KEYS, values, strict=True) if v}
+
+
 class Views(StoreCore):
     """Queries across documents, translations, references and reviews."""
 
@@ -54,12 +68,14 @@ class Views(StoreCore):
         rows = self.db.execute(
             "SELECT s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, t.score, "
             "(SELECT r.decision || ':' || coalesce(r.text, '') FROM reviews r "
+            " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1), "
+            "(SELECT json_array(r.comment, r.category, r.severity) FROM reviews r "
             " WHERE r.segment = s.id AND r.signature = t.signature ORDER BY r.id DESC LIMIT 1) "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
             "ORDER BY s.doc, s.para, s.sent",
             (signature,),
         )
-        for doc, para, sent, start, end, source, flags, target, score, review in rows:
+        for doc, para, sent, start, end, source, flags, target, score, review, notes in rows:
             flag_tuple = flags_tuple(flags)
             if drop.intersection(flag_tuple):
                 continue
@@ -78,6 +94,7 @@ class Views(StoreCore):
                 signature=signature,
                 score=score,
                 reviewed=decision in ("accept", "edit"),
+                extra=_review_notes(notes),
             )
 
     def report_segments(
