@@ -251,10 +251,12 @@ def test_sort_by_each_score_and_by_the_a_minus_b_difference(
     assert len(a) == len(b) == 6  # 0b's second sentence has no reference: no score
     no_score = [DOC_B[1]]
 
+    seg_id = {t: i for i, t in enumerate(ORDER)}  # this store's ids follow document order
+
     def expect(values: dict[str, float], reverse: bool) -> list[str]:
-        pos = {t: i for i, t in enumerate(ORDER)}  # ties: document order
+        # ties by segment id in the sort's direction; rows without a score last
         sign = -1 if reverse else 1
-        return sorted(values, key=lambda t: (sign * values[t], pos[t])) + no_score
+        return sorted(values, key=lambda t: (sign * values[t], sign * seg_id[t])) + no_score
 
     diff = {t: a[t] - b[t] for t in a}
     with serving_app(ab_store, index=index) as server:

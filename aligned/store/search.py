@@ -229,13 +229,15 @@ class Search(StoreCore):
             self.db.execute("CREATE UNIQUE INDEX review_index_segment ON review_index (segment)")
             self.db.execute("CREATE INDEX review_index_len ON review_index (len, pos)")
             self.db.execute("CREATE INDEX review_index_doc ON review_index (doc, pos)")
+            # derived indexes are re-created: an older build may have other columns
+            self.db.execute("DROP INDEX IF EXISTS review_translations_score")
+            self.db.execute("DROP INDEX IF EXISTS review_scores_value")
             self.db.execute(
-                "CREATE INDEX IF NOT EXISTS review_translations_score "
-                "ON translations (signature, score)"
+                "CREATE INDEX review_translations_score ON translations (signature, score, segment)"
             )
             self.db.execute(
-                "CREATE INDEX IF NOT EXISTS review_scores_value "
-                "ON scores (signature, metric, reference, value)"
+                "CREATE INDEX review_scores_value "
+                "ON scores (signature, metric, reference, value, segment)"
             )
         with self.transaction():
             self.db.execute(
@@ -365,8 +367,10 @@ class Search(StoreCore):
         """(number of matching segments, ids of the requested page) in the requested order.
 
         Status counts the latest decision under system A or B (choosing B's translation is
-        an accept under B). Rows without the sort value come last either way; ties and the
-        default follow document order (``documents.ord``, paragraph, sentence).
+        an accept under B). The default is document order (``documents.ord``, paragraph,
+        sentence); ``length`` ties keep document order. A sort by a score puts the rows
+        without the value last (in document order) and breaks ties by segment id in the
+        sort's direction, so an index answers deep pages without sorting.
 
         ``use_fts``: the derived structures (:meth:`build_search_index`) are built and fresh;
         then the pages come from ``review_index`` (document order as a row number, lengths
@@ -396,7 +400,8 @@ class Search(StoreCore):
         order = "d.ord, s.para, s.sent"
         if key:
             direction = "DESC" if desc else "ASC"
-            order = f"{key} IS NULL, {key} {direction}, {order}"
+            ties = order if name == "length" else f"s.id {direction}"
+            order = f"{key} IS NULL, {key} {direction}, {ties}"
             key_params = key_params + key_params  # the expression appears twice
         elif desc:
             order = "d.ord DESC, s.para DESC, s.sent DESC"
@@ -470,7 +475,7 @@ class Search(StoreCore):
             else:
                 rows = self.db.execute(
                     f"SELECT o.segment {base} WHERE {' AND '.join(has)} "
-                    f"ORDER BY {key} {direction}, o.pos LIMIT ? OFFSET ?",
+                    f"ORDER BY {key} {direction}, o.segment {direction} LIMIT ? OFFSET ?",
                     [*join_params, *params, *key_params, *key_params, limit, offset],
                 )
             ids = [int(r[0]) for r in rows]
@@ -496,17 +501,16 @@ class Search(StoreCore):
         if field_name == "score":
             return (
                 "SELECT count(*) FROM translations WHERE signature = ? AND score IS NOT NULL",
-                "SELECT t.segment FROM translations t CROSS JOIN review_index o "
-                "ON o.segment = t.segment WHERE t.signature = ? AND t.score IS NOT NULL "
-                "ORDER BY t.score {direction}, o.pos LIMIT ? OFFSET ?",
+                "SELECT t.segment FROM translations t WHERE t.signature = ? AND t.score IS NOT "
+                "NULL ORDER BY t.score {direction}, t.segment {direction} LIMIT ? OFFSET ?",
                 [sig],
             )
         return (
             "SELECT count(*) FROM scores WHERE signature = ? AND metric = ? AND reference IS ? "
             "AND segment IS NOT NULL AND value IS NOT NULL",
-            "SELECT c.segment FROM scores c CROSS JOIN review_index o ON o.segment = c.segment "
-            "WHERE c.signature = ? AND c.metric = ? AND c.reference IS ? AND c.value IS NOT NULL "
-            "ORDER BY c.value {direction}, o.pos LIMIT ? OFFSET ?",
+            "SELECT c.segment FROM scores c WHERE c.signature = ? AND c.metric = ? "
+            "AND c.reference IS ? AND c.segment IS NOT NULL AND c.value IS NOT NULL "
+            "ORDER BY c.value {direction}, c.segment {direction} LIMIT ? OFFSET ?",
             [sig, field_name, reference],
         )
 
