@@ -126,7 +126,7 @@ def baseline(workdir: Path, pairs: int, rng: random.Random, browser: bool) -> di
     tsv = workdir / "baseline.tsv"
     store = workdir / "baseline.sqlite"
     write_tsv(tsv, pairs, rng)
-    subprocess.run(songngu("import", str(tsv), "-o", str(store), "-q"), check=True)
+    subprocess.run(songngu("import", str(tsv), "-o", str(store), "--force", "-q"), check=True)
     with open_store(store, create=False) as st:
         sig = st.resolve_system("latest")
         render_s, html = timed(
