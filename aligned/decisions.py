@@ -55,6 +55,8 @@ class Decision:
     judged: str | None = None
     comment: str | None = None
     where: str = ""
+    category: str | None = None  # MQM error category and severity (the review page's)
+    severity: str | None = None
 
 
 @dataclass(slots=True)
@@ -163,6 +165,8 @@ def apply_decisions(store: Store, decisions: Sequence[Decision], system: str) ->
                     who=d.who,
                     judged=judged,
                     comment=d.comment,
+                    category=d.category,
+                    severity=d.severity,
                 )
             )
             applied.counts[d.decision] += 1

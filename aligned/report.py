@@ -379,6 +379,10 @@ def render_report(
             f"review needs the keys 'token' and 'api', got {sorted(review)}; e.g. "
             "{'token': '...', 'api': '/api/decision'}"
         )
+    from aligned.report_bounded import is_bounded, render_bounded_report
+
+    if review is None and is_bounded(store):  # a large store: the bounded summary page
+        return render_bounded_report(store, systems=systems, reference=reference)
     data = collect(store, systems=systems, reference=reference)
     if review is not None and not data.systems:
         raise ConfigError(
@@ -401,4 +405,18 @@ def render_report(
         review=review is not None,
         has_b=len(data.systems) > 1,
         has_ref=data.reference is not None,
+        human=_human_lines(store, data.systems),
     )
+
+
+def _human_lines(store: Store, systems: Sequence[str]) -> list[str]:
+    """The blind A/B judgements between the report's two systems (:mod:`aligned.human`)."""
+    from aligned.human import oriented, summarise
+
+    if len(systems) < 2:
+        return []
+    return [
+        line
+        for s in summarise(store.judgements(systems))
+        for line in oriented(s, systems[0]).lines()
+    ]

@@ -113,8 +113,10 @@ def run_corpus(
     chunk_translator: ChunkTranslator | None = None,
     wait: float = DEFAULT_WAIT,
     on_wait: OnWait | None = None,
+    report: bool = True,
 ) -> RunResult:
-    """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports.
+    """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports
+    (and report.html unless ``report`` is False).
 
     The store's writer lock is held from before the documents are stored until the exports
     are written; another writer is waited for up to ``wait`` seconds (``on_wait(pid)`` is told
@@ -185,7 +187,7 @@ def run_corpus(
             check_counts=check_counts,
         )
         result.exports, result.exported_pairs, result.stripped_chars = write_exports(
-            store, out, signature, drop=drop
+            store, out, signature, drop=drop, report=report
         )
     result.seconds = time.monotonic() - began
     return result
@@ -252,6 +254,7 @@ def write_exports(
     signature: str,
     *,
     drop: frozenset[str] = DROP_BY_DEFAULT,
+    report: bool = True,
 ) -> tuple[list[Path], int, int]:
     """(Re)write every format of ``aligned.formats.run_formats`` (corpus.tmx, .tsv, .vi/.en,
     .jsonl) and report.html of ``signature``.
@@ -277,8 +280,9 @@ def write_exports(
     from aligned.output import open_output
     from aligned.report import render_report
 
-    report = out_dir / REPORT_NAME
-    with open_output(report, force=True) as fh:
-        fh.write(render_report(store, systems=[signature]))
-    paths.append(report)
+    if report:  # above 5,000 segments a bounded summary (aligned/report_bounded.py)
+        target = out_dir / REPORT_NAME
+        with open_output(target, force=True) as fh:
+            fh.write(render_report(store, systems=[signature]))
+        paths.append(target)
     return paths, pairs, stripped

@@ -7,6 +7,7 @@ Test modules import these from here (never from one another; ``tests/test_layout
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -128,6 +129,37 @@ def build_translated_store(path: Path, sentences: tuple[str, ...] = SENTENCES) -
         return {s.text: s.id for s in store.segment_texts()}
 
 
+DOC_B = ["Hôm nay 5 người.", "Quảng cáo ở đây"]
+
+
+def build_ab_store(path: Path) -> None:
+    """The review server's known store: document "a" (``SENTENCES``, upper-cased by SIG) and
+    document "0b" (``DOC_B``, added second; its second sentence flagged boilerplate), system
+    B = SIG2 (upper-case + " NOW") on all, SIG latest again, reference "ref" for all but the
+    last segment, checks and sentence scores of both systems."""
+    from aligned.checks import check_store
+    from aligned.references import attach_lines
+    from aligned.runner import translate_pending
+    from aligned.scoring import score_store
+
+    build_translated_store(path)
+    a, b = str(SIG), str(SIG2)
+    with open_store(path) as store:
+        flags = {DOC_B[1]: ("boilerplate",)}
+        store.add_documents([make_document("0b", DOC_B, flags=flags)])
+        table = {DOC_B[0]: "Today people.", DOC_B[1]: "Ads here"}
+        translate_pending(store, TableTranslator(table, SIG), drop=frozenset())
+        store.use_system(b)
+        translate_pending(store, SuffixTranslator(SIG2), drop=frozenset())
+        store.use_system(a)  # A is the latest again
+        # attach_lines follows input order: a's five sentences first, then 0b's two.
+        refs = ["XIN CHÀO.", "I go to school.", "TRỜI MƯA.", "alert", "image"]
+        attach_lines(store, [*refs, "Today five people.", ""])
+        for sig in (a, b):
+            check_store(store, sig)
+            score_store(store, sig, "ref", n_bootstrap=10)
+
+
 # -- the review server ----------------------------------------------------------------------------
 
 
@@ -144,6 +176,30 @@ def serving(path: Path, **kwargs: Any) -> Iterator[ReviewServer]:
         server.shutdown()
         server.server_close()
         thread.join(TIMEOUT)
+
+
+@contextmanager
+def serving_app(path: Path, **kwargs: Any) -> Iterator[Any]:
+    """The review server (``aligned.server``, uvicorn) on 127.0.0.1:0 in a thread, its search
+    index built before it serves; stopped afterwards."""
+    from aligned.server.app import ReviewServer as AppServer
+
+    kwargs.setdefault("who", "tester")
+    kwargs.setdefault("index", "now")
+    server = AppServer(path, host="127.0.0.1", port=0, log=False, **kwargs)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not server.serving:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the review server did not start")
+            time.sleep(0.01)
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(TIMEOUT)
+        server.server_close()
 
 
 def review_rows(path: Path) -> list[tuple[int, str, str, str | None, str, str]]:

@@ -34,6 +34,12 @@ Store mode compares the segments that have a translation under every system and 
 --method bs: paired bootstrap resampling (default, 1000 resamples); ar: approximate
 randomization (10000 trials). Seeded with sacrebleu's 12345 ($SACREBLEU_SEED overrides).
 A p-value below 0.05 means the difference is unlikely to be chance.
+
+  songngu compare OUT/corpus.sqlite --human
+
+--human summarises the blind A/B judgements made in `songngu review` (/blind) instead: per pair
+of systems, each one's win rate (ties left out) with a 95% Wilson confidence interval and the
+exact two-sided sign test p-value.
 """
 
 EXIT_CODES_HELP = describe_exit_codes(
@@ -87,6 +93,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="LIST",
         help="comma-separated: bleu, chrf (chrF2), chrf++ (chrF2++), ter (default: %(default)s)",
     )
+    p.add_argument(
+        "--human",
+        action="store_true",
+        help="store mode: summarise the blind A/B judgements (win rates, 95%% CI, sign test)",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     p.add_argument(
         "--json", dest="format", action="store_const", const="json", help="= --format json"
@@ -120,9 +131,40 @@ def _store_systems(args: argparse.Namespace) -> tuple[list[tuple[str, list[str]]
     return list(zip(labels, hyps, strict=True)), refs
 
 
+def _human(args: argparse.Namespace) -> int:
+    """``--human``: the judgements table summarised (see :mod:`aligned.human`)."""
+    from aligned.human import oriented, summarise
+    from aligned.store import open_store, sqlite_errors
+
+    if args.store is None or args.hyp:
+        raise ConfigError("--human reads a store's judgements: give STORE and no --hyp")
+    with sqlite_errors(args.store), open_store(args.store, create=False) as store:
+        sigs = [store.resolve_system(s) for s in args.system]
+        recency = {s: i for i, s in enumerate(store.systems())}
+        summaries = summarise(store.judgements(sigs))
+    if not summaries:
+        raise DataError(
+            f"{args.store}: no blind judgements{' between these systems' if sigs else ''}; "
+            "make some in `songngu review STORE` at /blind"
+        )
+    # A = the more recently used system of each pair (as in `songngu review`).
+    summaries = [
+        oriented(s, min((s.x, s.y), key=lambda n: recency.get(n, 1 << 30))) for s in summaries
+    ]
+    if args.format == "json":
+        print(json.dumps([s.as_dict() for s in summaries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for s in summaries:
+        print(f"A: {s.x}\nB: {s.y}")
+        print("\n".join(s.lines()))
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     from aligned.scoring import compare_systems, parse_metrics
 
+    if args.human:
+        return _human(args)
     metrics = parse_metrics(args.metrics)
     if args.samples < 0:
         raise ConfigError(f"--samples must be 0 (default) or more, got {args.samples}")

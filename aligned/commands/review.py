@@ -1,5 +1,5 @@
-"""``songngu review``: serve the report in review mode on this machine, saving decisions; or
-apply decisions made elsewhere (``--apply FILE``)."""
+"""``songngu review``: serve the store for review on this machine (aligned/server), saving
+decisions; or apply decisions made elsewhere (``--apply FILE``: JSONL or a CAT tool's XLIFF)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from corpus.errors import EXIT_OK
 HELP = "review translations in the browser (accept, edit, reject), or apply a decisions file"
 
 DESCRIPTION = """\
-Serve the report of one system's translations in review mode on a local web server and print
-its URL. Every accept, edit or reject is saved in the store at once (with the reviewer's name
-and the time), survives a restart, and is carried into exports: an edit replaces the target,
-TMX marks reviewed pairs with x-reviewed, and `songngu export --reviewed-only` keeps accepted
-and edited pairs only; rejected pairs are left out.
+Serve the store for review on a local web server and print its URL. The page pages, filters,
+sorts and searches in the store (a 1,000,000-segment store opens in seconds), shows system A
+(--system) beside system B (--compare) and the reference, and is driven by the keyboard:
+j/k move, a accept A, b accept B, r reject, e edit, Ctrl+Enter save, Esc cancel. /blind shows
+two systems' translations unnamed in random order for a preference (`songngu compare STORE
+--human` sums them up). The JSON API (GET /api/segments, POST /api/segments/ID/decision) is
+in the README.
+
+Every decision is saved in the store at once (with the reviewer's name, the time, the text it
+judged, an optional comment and MQM category/severity), survives a restart, and is carried
+into exports: an edit replaces the target, TMX marks reviewed pairs with x-reviewed, and
+`songngu export --reviewed-only` keeps accepted and edited pairs only; rejected pairs are left
+out.
 
 A human edit is a translation in its own right: exports prefer it over any system's machine
 text (whichever system is latest), and the page and report show it with the machine text it
@@ -78,8 +86,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--system",
         default="latest",
         metavar="NAME|SIGNATURE|latest",
-        help="which system's translations to review (default: latest)",
+        help="system A, the translations reviewed (default: latest)",
     )
+    p.add_argument(
+        "--compare",
+        default=None,
+        metavar="SIGNATURE|none",
+        help="system B, shown beside A (default: the system used before A, if any)",
+    )
+    p.add_argument("--ref", metavar="NAME", help="reference shown (default: the only one, if any)")
     p.add_argument(
         "--who",
         metavar="NAME",
@@ -139,7 +154,8 @@ def apply(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Serve the review page until Ctrl-C."""
     from aligned.commands._common import warn
-    from aligned.review import ReviewServer, bind_policy
+    from aligned.review import bind_policy
+    from aligned.server.app import ReviewServer
     from aligned.store import sqlite_errors
     from corpus.errors import ConfigError
 
@@ -156,6 +172,8 @@ def serve(args: argparse.Namespace) -> int:
                 host=host,
                 port=args.port,
                 system=args.system,
+                compare=args.compare,
+                reference=args.ref,
                 who=args.who,
                 log=not args.quiet,
             )
@@ -165,6 +183,8 @@ def serve(args: argparse.Namespace) -> int:
             "--port (0 = any free port)"
         ) from None
     print(f"songngu: reviewing system {server.signature} as {server.who!r}", file=sys.stderr)
+    if server.compare:
+        print(f"songngu: system B (compared): {server.compare}", file=sys.stderr)
     print(server.url, flush=True)
     try:
         server.serve_forever()

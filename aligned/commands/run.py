@@ -97,6 +97,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="texts translated per committed batch (default: %(default)s); at most one batch "
         "is lost when a run is killed",
     )
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write report.html (an existing one is left as it was); `songngu report` "
+        "or `songngu review` show the store later",
+    )
     e = p.add_argument_group("engine")
     e.add_argument(
         "--engine",
@@ -152,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         chunk_translator=via,
         wait=lock["wait"],
         on_wait=lock["on_wait"],
+        report=not args.no_report,
     )
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)

@@ -18,6 +18,9 @@ a mixin of :class:`Store`:
 * :mod:`~aligned.store.reviews`: ``reviews`` (the decision log and what it means per system).
 * :mod:`~aligned.store.views`: read-only joins (export pairs, report rows).
 * :mod:`~aligned.store.lock`: the writer lock (one writer at a time), ``open_store(writer=True)``.
+* :mod:`~aligned.store.search`: review pages (filter, sort, page, FTS5 text search) and the
+  derived search index.
+* :mod:`~aligned.store.judgements`: ``judgements`` (blind A/B preferences).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from aligned.store.documents import (
     ImportedSegment,
     SegmentText,
 )
+from aligned.store.judgements import PREFERENCES, Judgement, Judgements
 from aligned.store.lock import (
     DEFAULT_WAIT,
     OnWait,
@@ -43,9 +47,10 @@ from aligned.store.lock import (
     writer_lock,
 )
 from aligned.store.refs import ReferenceRow, References
-from aligned.store.reviews import ReviewDecision, Reviews, ReviewState
+from aligned.store.reviews import ReviewDecision, ReviewState
 from aligned.store.schema import APPLICATION, MIGRATIONS, SCHEMA_VERSION
 from aligned.store.scores import CHECK_PREFIX, CheckFlag, MetricRow, Scores, StoredFlag
+from aligned.store.search import ReviewRow, RowReview, Search, SegmentQuery, Side
 from aligned.store.translations import (
     ImportedTranslation,
     PendingText,
@@ -56,7 +61,7 @@ from aligned.store.translations import (
 from aligned.store.views import EDITED_FROM, ReportSegment, Views
 
 
-class Store(Views, Reviews, Translations, References, Scores, Documents):
+class Store(Search, Judgements, Views, Translations, References, Scores, Documents):
     """An open corpus store; use as a context manager, or call :meth:`close`.
 
     Every write method runs in :meth:`transaction`; wrap several in one
@@ -91,6 +96,7 @@ __all__ = [
     "DEFAULT_WAIT",
     "EDITED_FROM",
     "MIGRATIONS",
+    "PREFERENCES",
     "SCHEMA_VERSION",
     "AddResult",
     "CheckFlag",
@@ -98,14 +104,19 @@ __all__ = [
     "HistoryEntry",
     "ImportedSegment",
     "ImportedTranslation",
+    "Judgement",
     "MetricRow",
     "OnWait",
     "PendingText",
     "ReferenceRow",
     "ReportSegment",
     "ReviewDecision",
+    "ReviewRow",
     "ReviewState",
+    "RowReview",
+    "SegmentQuery",
     "SegmentText",
+    "Side",
     "Store",
     "StoreCore",
     "StoredFlag",

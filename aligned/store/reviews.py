@@ -133,9 +133,12 @@ class Reviews(Documents):
         judged: str | None = None,
         comment: str | None = None,
         at: str | None = None,
+        category: str | None = None,
+        severity: str | None = None,
     ) -> str:
         """Append one decision on segment row ``segment`` to the log; ``judged`` None = the
-        text in effect under ``signature`` now. Returns the time stored (``reviews.at``)."""
+        text in effect under ``signature`` now; ``category``/``severity``: an MQM error
+        annotation. Returns the time stored (``reviews.at``)."""
         if decision not in DECISIONS:
             raise ConfigError(f"review decision {decision!r} is not one of accept, edit, reject")
         if decision == "edit" and text is None:
@@ -146,7 +149,7 @@ class Reviews(Documents):
                 judged = self.judged_text(segment, signature)
             self.db.execute(
                 "INSERT INTO reviews (segment, signature, decision, text, judged, who, at, "
-                "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "comment, category, severity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     segment,
                     signature,
@@ -156,6 +159,8 @@ class Reviews(Documents):
                     who,
                     stamp,
                     comment,
+                    category,
+                    severity,
                 ),
             )
             crash_point("store.review")

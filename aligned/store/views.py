@@ -40,6 +40,19 @@ class ReportSegment:
     decision_text: str  # the human edit in effect (decision 'edit'), else ''
 
 
+#: ``AlignedPair.extra`` keys of a reviewer's comment and MQM category/severity (TMX props,
+#: the JSONL ``extra`` object).
+REVIEW_NOTE_KEYS = ("x-review-comment", "x-review-category", "x-review-severity")
+
+
+def _review_notes(notes: str | None) -> dict[str, str]:
+    """The latest decision's comment, category and severity that are set, as extra props."""
+    if not notes:
+        return {}
+    values = json.loads(notes)
+    return {k: str(v) for k, v in zip(REVIEW_NOTE_KEYS, values, strict=True) if v}
+
+
 class Views(Reviews):
     """Queries across documents, translations, references and reviews."""
 
@@ -62,7 +75,9 @@ class Views(Reviews):
         states = self.review_states(signature)
         rows = self.db.execute(
             "SELECT s.id, s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags, t.text, "
-            "t.score, s.uid, d.meta, d.lang, t.lang, t.extra "
+            "t.score, s.uid, d.meta, d.lang, t.lang, t.extra, "
+            "(SELECT json_array(r.comment, r.category, r.severity) FROM reviews r "
+            " WHERE r.segment = s.id ORDER BY r.id DESC LIMIT 1) "
             "FROM segments s JOIN translations t ON t.segment = s.id AND t.signature = ? "
             "JOIN documents d ON d.id = s.doc ORDER BY d.ord, s.doc, s.para, s.sent",
             (signature,),
@@ -83,7 +98,7 @@ class Views(Reviews):
             edited = state is not None and state.decision == "edit"
             if doc not in doc_extra:
                 doc_extra[doc] = {f"doc-{k}": v for k, v in json.loads(meta).items()}
-            extra = {**doc_extra[doc], **kept}
+            extra = {**doc_extra[doc], **kept, **_review_notes(row[15])}
             if edited:
                 extra[EDITED_FROM] = target
             yield AlignedPair(
