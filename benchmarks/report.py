@@ -92,6 +92,8 @@ def build(path: Path, n: int, rng: random.Random) -> None:
 
 
 def bare_read(store: Store) -> int:
+    """The baseline: the report's rows read with one bare SQL join (the floor any page can
+    reach), measured in the same run as the real renderers."""
     rows = store.db.execute(
         "SELECT s.id, s.text, a.text, b.text, r.text FROM segments s "
         "LEFT JOIN translations a ON a.segment = s.id AND a.signature = ? "

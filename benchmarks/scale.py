@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sqlite3
 import sys
 import tempfile
 import time
@@ -63,6 +62,7 @@ def run_one(
 ) -> dict:
     from aligned.distributed import ModelSpec, RayChunks
     from aligned.runner import run_corpus
+    from aligned.store import open_store
     from translate.engine import load_translator
 
     actors = {"local": 0, "ray-1": 1, "ray-2": 2}[name]
@@ -77,8 +77,8 @@ def run_one(
     start = time.perf_counter()
     result = run_corpus(docs, out, load, chunk_translator=ray, commit_every=commit_every)
     wall = time.perf_counter() - start
-    with sqlite3.connect(out / "corpus.sqlite") as db:
-        tokens = int(db.execute("SELECT sum(tgt_tokens) FROM translations").fetchone()[0] or 0)
+    with open_store(out / "corpus.sqlite", create=False) as store:
+        tokens = store.target_tokens()
     plan = ray.plan if ray is not None else {}
     steady = None  # texts/s after the first block arrived: actors started, models loaded
     if plan.get("last_result_s", 0) > plan.get("first_result_s", 0):

@@ -303,6 +303,11 @@ class Translations(StoreCore):
         )
         return [StoredTranslation(int(a), str(b), str(c), int(d)) for a, b, c, d in rows]
 
+    def target_tokens(self) -> int:
+        """Target tokens the model produced for every stored translation (throughput figures)."""
+        row = self.db.execute("SELECT sum(tgt_tokens) FROM translations").fetchone()
+        return int(row[0] or 0)
+
     def translated_position(self, segment: int, signature: str) -> tuple[str, int, int] | None:
         """(doc, para, sent) of segment row ``segment`` if it has a translation under
         ``signature``; None if it has none (or does not exist)."""
