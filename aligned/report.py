@@ -24,8 +24,8 @@ The only JSON on the page is ``<script type="application/json" id="report-config
 built with ``json.dumps`` and ``<``, ``>``, ``&`` escaped as ``\\u003c``, ``\\u003e``,
 ``\\u0026`` before it is marked safe, so no text can close the script element.
 A ``<meta>`` Content-Security-Policy allows nothing external (``default-src 'none'``, inline
-style and script only); review mode adds ``connect-src 'self'``, so the API must be served by
-the same origin as the page. The page has no timestamp: the same store gives the same bytes.
+style and script only): the page is read-only (reviewing is ``songngu review``'s server). The
+page has no timestamp: the same store gives the same bytes.
 
 Page hooks (stable for browser tests): ``#rows`` (the ``tbody``), ``tr.row`` with ``data-id``
 (segment id), ``data-doc``, ``data-para``, ``data-sent``, ``data-flags`` (space-separated),
@@ -35,37 +35,20 @@ Page hooks (stable for browser tests): ``#rows`` (the ``tbody``), ``tr.row`` wit
 ``th[data-sort=id|score|bleu|chrf|ter]``; ``#count`` holds the number of visible rows. Keys:
 ``j``/``k`` move the current row (``tr.row.current``).
 
-Review contract (with ``aligned/review.py``): ``render_report(..., review={"token": T, "api":
-URL})`` adds to every row a ``td.review`` with ``button.accept``, ``button.edit``,
-``button.reject``, a hidden ``textarea.edit-text`` (pre-filled with system A's text) and
-``span.state``. Accept/reject POST at once; the first click on edit shows the textarea, the
-second click (or Ctrl+Enter in it) POSTs its text. Each POST is::
-
-    fetch(URL, {method: "POST",
-                headers: {"Content-Type": "application/json", "X-Songngu-Token": T},
-                body: JSON.stringify({segment: <segments.id, a number>,
-                                      signature: <system A's signature>,
-                                      decision: "accept" | "edit" | "reject",
-                                      text: <edited text for "edit", else null>})})
-
-A 2xx answer (JSON with ``effective``: the segment's state after the decision, ``{"decision",
-"text", "machine"}`` or null) marks the row saved (``tr.row[data-decision]`` = the effective
-decision and ``span.state`` text ``saved: <decision>``) and redraws its ``td.mt``; any other
-answer shows ``error <status>: <body text>`` in ``span.state``. Rows start with their effective
-review state under system A (:mod:`aligned.store.reviews`), shown the same way (``span.state``
-= the decision).
+Rows carry their effective review state under system A (:mod:`aligned.store.reviews`) in
+``data-decision``.
 
 Human edits: a row whose human edit is in effect (any system's review) shows the edited text
 in ``td.mt`` (class ``edited``) with the machine text it replaced below it, greyed and struck
 through: ``<span class="mt-replaced">MT: <s>machine text</s></span>``; word diffs against B
-and the reference are of the edited text. The report without review mode shows the same.
+and the reference are of the edited text.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -158,7 +141,6 @@ class Row:
     scores: dict[str, float]
     scores_b: dict[str, float]
     decision: str
-    decision_text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +311,6 @@ def collect(
                 scores=scores_a.get(seg.id, {}),
                 scores_b=scores_b.get(seg.id, {}),
                 decision=seg.decision,
-                decision_text=seg.decision_text,
             )
         )
     corpus = [c for sig in sigs for c in by_system[sig].corpus]
@@ -366,35 +347,22 @@ def render_report(
     *,
     systems: Sequence[str] = (),
     reference: str | None = None,
-    review: Mapping[str, str] | None = None,
 ) -> str:
     """The report page as one HTML string (see the module docstring for its hooks).
 
     ``systems``: up to two signatures (or ``latest``); empty = the latest system and the one
     before it. ``reference``: a reference name; None = the only one, or none if the store has
-    none. ``review``: ``{"token": ..., "api": ...}`` adds the review controls.
+    none.
     """
-    if review is not None and not {"token", "api"} <= set(review):
-        raise ConfigError(
-            f"review needs the keys 'token' and 'api', got {sorted(review)}; e.g. "
-            "{'token': '...', 'api': '/api/decision'}"
-        )
     from aligned.report_bounded import is_bounded, render_bounded_report
 
-    if review is None and is_bounded(store):  # a large store: the bounded summary page
+    if is_bounded(store):  # a large store: the bounded summary page
         return render_bounded_report(store, systems=systems, reference=reference)
     data = collect(store, systems=systems, reference=reference)
-    if review is not None and not data.systems:
-        raise ConfigError(
-            f"{store.path} has no translations to review; run `songngu run` or `songngu import`"
-        )
     config = {
         "systems": data.systems,
         "reference": data.reference,
         "docs": data.docs,
-        "review": None
-        if review is None
-        else {"token": review["token"], "api": review["api"], "signature": data.systems[0]},
     }
     template = _environment().get_template(TEMPLATE)
     crash_point("report.render")
@@ -402,7 +370,6 @@ def render_report(
         data=data,
         store_name=store.path.name,
         config=json_for_script(config),
-        review=review is not None,
         has_b=len(data.systems) > 1,
         has_ref=data.reference is not None,
         human=_human_lines(store, data.systems),

@@ -132,10 +132,6 @@ def main() -> None:
         with open_store(path, create=False) as store:
             base, n = best(lambda: bare_read(store), args.repeat)
             secs, html = best(lambda: render_report(store), args.repeat)
-            review, _ = best(
-                lambda: render_report(store, review={"token": "t", "api": "/api/decision"}),
-                args.repeat,
-            )
     rows = html.count('<tr class="row')
     size = len(html.encode("utf-8"))
     print(f"baseline (bare SQL read of {n:,} rows): {base * 1000:.0f} ms")
@@ -143,7 +139,6 @@ def main() -> None:
         f"render_report: {secs:.2f} s ({args.segments / secs:,.0f} segments/s, "
         f"{secs / base:.0f}x the bare read)"
     )
-    print(f"render_report with review controls: {review:.2f} s")
     print(f"HTML: {size / 1e6:.2f} MB ({size / args.segments:,.0f} bytes/segment), {rows:,} rows")
     if args.keep:
         Path(args.keep).write_text(html, encoding="utf-8")

@@ -11,9 +11,10 @@ documents, Vietnamese-like sentences from a fixed vocabulary, 1 % flagged) impor
 * ``GET /`` (the first page): size and time; in headless Chromium (Playwright, Debian's
   ``/usr/bin/chromium``): time until the page is shown and ready;
 * ``songngu report STORE``: the (bounded) report.html, size and time;
-* baseline, the same run: today's review page (the old renderer, every row in one page,
-  ``aligned.review.default_renderer``) on a ``--baseline-pairs`` store, its size, render time
-  and Chromium load time, with the ratio to the new first page.
+* baseline, the same run: the old review page (every row in one page, as the first server
+  rendered it: the full report, its :data:`~aligned.report_bounded.BOUNDED_ROWS` bound lifted)
+  on a ``--baseline-pairs`` store, its size, render time and Chromium load time, with the ratio
+  to the new first page.
 
     .venv/bin/python benchmarks/review_scale.py [--pairs 1000000] [--baseline-pairs 20000]
         [--workdir DIR] [--no-browser] [--markdown FILE]
@@ -119,8 +120,11 @@ def chromium_load(url: str, ready: str) -> float:
 
 
 def baseline(workdir: Path, pairs: int, rng: random.Random, browser: bool) -> dict[str, Any]:
-    """Today's review page (every row) on a ``pairs`` store: size, render and load time."""
-    from aligned.review import default_renderer
+    """The old review page (every row) on a ``pairs`` store: size, render and load time."""
+    from unittest import mock
+
+    import aligned.report_bounded
+    from aligned.report import render_report
     from aligned.store import open_store
 
     tsv = workdir / "baseline.tsv"
@@ -129,9 +133,8 @@ def baseline(workdir: Path, pairs: int, rng: random.Random, browser: bool) -> di
     subprocess.run(songngu("import", str(tsv), "-o", str(store), "--force", "-q"), check=True)
     with open_store(store, create=False) as st:
         sig = st.resolve_system("latest")
-        render_s, html = timed(
-            lambda: default_renderer(st, sig, {"token": "t" * 43, "api": "/api/decision"})
-        )
+        with mock.patch.object(aligned.report_bounded, "BOUNDED_ROWS", pairs):
+            render_s, html = timed(lambda: render_report(st, systems=[sig]))
     page = workdir / "baseline.html"
     page.write_text(html, encoding="utf-8")
     out = {"pairs": pairs, "bytes": len(html.encode()), "render_s": render_s}

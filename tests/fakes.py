@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aligned.review import ReviewServer
 from aligned.runner import translate_pending
 from aligned.store import open_store
 from corpus.model import Document, Segment
@@ -164,21 +163,6 @@ def build_ab_store(path: Path) -> None:
 
 
 @contextmanager
-def serving(path: Path, **kwargs: Any) -> Iterator[ReviewServer]:
-    """A review server on 127.0.0.1:0 in a thread, shut down and closed afterwards."""
-    kwargs.setdefault("who", "tester")
-    server = ReviewServer(path, host="127.0.0.1", port=0, log=False, **kwargs)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
-
-
-@contextmanager
 def serving_app(path: Path, **kwargs: Any) -> Iterator[Any]:
     """The review server (``aligned.server``, uvicorn) on 127.0.0.1:0 in a thread, its search
     index built before it serves; stopped afterwards."""
@@ -200,15 +184,6 @@ def serving_app(path: Path, **kwargs: Any) -> Iterator[Any]:
         server.shutdown()
         thread.join(TIMEOUT)
         server.server_close()
-
-
-def review_rows(path: Path) -> list[tuple[int, str, str, str | None, str, str]]:
-    """Every stored review decision: (segment, signature, decision, text, who, at), in order."""
-    with open_store(path, create=False) as store:
-        rows = store.db.execute(
-            "SELECT segment, signature, decision, text, who, at FROM reviews ORDER BY id"
-        ).fetchall()
-    return [tuple(r) for r in rows]
 
 
 # -- a crafted text for reference alignment (test_align, test_references) -------------------------

@@ -12,17 +12,15 @@ Screenshots go to ``$SONGNGU_SCREENSHOT_DIR`` when set, else to a pytest tempora
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
-from aligned.cli import main
 from aligned.report import render_report
 from aligned.store import open_store
-from tests.fakes import SENTENCES, SIG, XSS, build_translated_store, review_rows, serving
+from tests.fakes import SENTENCES, SIG, XSS, build_translated_store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -35,7 +33,6 @@ ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @pytest.fixture(scope="module")
@@ -118,71 +115,6 @@ def test_report_counts_searches_and_keeps_hostile_text_as_text(
     assert page.locator("#rows script").count() == 0
     page.wait_for_timeout(300)
     assert dialogs == []
-
-
-def test_review_edit_and_accept_land_in_store_and_tmx(
-    page: Page, dialogs: list[str], tmp_path: Path, shots: Path
-) -> None:
-    store_path = tmp_path / "corpus.sqlite"
-    ids = build_translated_store(store_path)
-    with serving(store_path, who="lan") as server:
-        page.goto(server.url)
-        expect(page.locator("#count")).to_have_text(str(len(SENTENCES)))
-
-        edited = page.locator(f"#seg-{ids['Tôi đi học.']}")
-        edited.locator("button.edit").click()
-        area = edited.locator("textarea.edit-text")
-        expect(area).to_be_visible()
-        expect(area).to_have_value("TÔI ĐI HỌC.")
-        area.fill("I go to school.")
-        page.screenshot(path=str(shots / "review-editing.png"), full_page=True)
-        edited.locator("button.edit").click()
-        expect(edited.locator(".state")).to_have_text("saved: edit")
-        expect(edited).to_have_attribute("data-decision", "edit")
-        # The cell shows the edit, with the machine text it replaced struck through below.
-        expect(edited.locator("td.mt")).to_have_text("I go to school.MT: TÔI ĐI HỌC.")
-        expect(edited.locator("td.mt .mt-replaced s")).to_have_text("TÔI ĐI HỌC.")
-
-        accepted = page.locator(f"#seg-{ids['Xin chào.']}")
-        accepted.locator("button.accept").click()
-        expect(accepted.locator(".state")).to_have_text("saved: accept")
-
-        hostile = page.locator(f"#seg-{ids[XSS[0]]}")
-        hostile.locator("button.reject").click()
-        expect(hostile.locator(".state")).to_have_text("saved: reject")
-        page.screenshot(path=str(shots / "review-saved.png"), full_page=True)
-
-        # A reload shows the stored decisions.
-        page.reload()
-        expect(page.locator(f"#seg-{ids['Tôi đi học.']}")).to_have_attribute(
-            "data-decision", "edit"
-        )
-        expect(page.locator(f"#seg-{ids['Tôi đi học.']} td.mt")).to_have_text(
-            "I go to school.MT: TÔI ĐI HỌC."
-        )
-        expect(page.locator(f"#seg-{ids['Xin chào.']} .state")).to_have_text("accept")
-    assert dialogs == []
-
-    assert [r[:5] for r in review_rows(store_path)] == [
-        (ids["Tôi đi học."], str(SIG), "edit", "I go to school.", "lan"),
-        (ids["Xin chào."], str(SIG), "accept", None, "lan"),
-        (ids[XSS[0]], str(SIG), "reject", None, "lan"),
-    ]
-    tmx = tmp_path / "corpus.tmx"
-    assert main(["export", str(store_path), "--format", "tmx", "-o", str(tmx), "-q"]) == 0
-    got = [
-        (
-            tu.findtext(f"./tuv[@{XML_LANG}='en']/seg"),
-            tu.findtext("./prop[@type='x-reviewed']"),
-        )
-        for tu in ET.parse(tmx).getroot().findall("./body/tu")
-    ]
-    assert got == [
-        ("XIN CHÀO.", "true"),
-        ("I go to school.", "true"),
-        ("Trời mưa.".upper(), "false"),
-        (XSS[1].upper(), "false"),
-    ]
 
 
 def test_report_sorts_filters_by_flag_and_score_and_moves_with_j_k(

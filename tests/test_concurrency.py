@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-import aligned.review
+import aligned.server.app
 from aligned.store import lock_holder, lock_path, open_store, writer_lock
 from aligned.store.core import store_error
 from corpus.errors import EXIT_BUSY, StoreBusyError
 from tests.cli import FAST, ROOT, run_cli, songngu, songngu_command
-from tests.fakes import SIG, build_translated_store, serving
+from tests.fakes import SIG, build_translated_store, serving_app
 from tests.tinymodels import TRAINED_PAIRS
 
 SLOW = {"SONGNGU_TEST_SLOW_BATCH": "0.4"}  # 30 one-text batches: the first run holds ~12 s
@@ -297,15 +297,18 @@ def test_the_review_server_locks_per_decision_and_answers_503_when_busy(
 ) -> None:
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    monkeypatch.setattr(aligned.review, "SAVE_WAIT", 0.2)
+    monkeypatch.setattr(aligned.server.app, "SAVE_WAIT", 0.2)
+    with open_store(store, create=False) as s:
+        uid = s.segment_uid_of(1)
 
-    def post(server: aligned.review.ReviewServer, seg: int) -> tuple[int, dict[str, object]]:
-        body = {"segment": seg, "signature": str(SIG), "decision": "accept", "text": None}
+    def post(server: aligned.server.app.ReviewServer) -> tuple[int, dict[str, object]]:
         req = urllib.request.Request(
-            f"http://127.0.0.1:{server.port}/api/decision",
-            data=json.dumps(body).encode(),
+            f"http://127.0.0.1:{server.port}/api/segments/{urllib.parse.quote(uid, safe='')}"
+            "/decision",
+            data=json.dumps({"decision": "accept"}).encode(),
             method="POST",
             headers={"Content-Type": "application/json", "X-Songngu-Token": server.token},
         )
@@ -316,17 +319,17 @@ def test_the_review_server_locks_per_decision_and_answers_503_when_busy(
             with e:
                 return e.code, json.loads(e.read())
 
-    with serving(store) as server:
+    with serving_app(store) as server:
         assert not lock_path(store).exists()  # serving holds no lock: a run may write
         with held(store) as pid:
-            status, answer = post(server, 1)
+            status, answer = post(server)
         assert status == 503
         assert answer == {
             "error": f"store {str(store)!r} is in use by PID {pid}; wait for it to finish or "
             "stop it (waited 0.2 s; --wait SECONDS waits longer); the decision was not saved, "
             "try again"
         }
-        assert post(server, 1)[0] == 200
+        assert post(server)[0] == 200
         assert not lock_path(store).exists()
 
 

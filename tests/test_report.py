@@ -201,7 +201,7 @@ def test_untrusted_text_stays_text(tmp_path: Path) -> None:
         s.add_documents([doc(EVIL_DOC, [XSS_SCRIPT, XSS_IMG])])
         run_system(s, FakeTranslator(SIG))
         attach_lines(s, [XSS_IMG, XSS_SCRIPT], name="r</script>")
-        html = render_report(s, review={"token": "t</script>", "api": "/api/decision"})
+        html = render_report(s)
     tree = parse(html)
     scripts = tree.xpath("//script")
     assert [(e.get("id"), e.get("type")) for e in scripts] == [
@@ -218,27 +218,21 @@ def test_untrusted_text_stays_text(tmp_path: Path) -> None:
     config = json.loads(scripts[0].text)
     assert config["docs"] == [EVIL_DOC]
     assert config["reference"] == "r</script>"
-    review = {"token": "t</script>", "api": "/api/decision", "signature": str(SIG)}
-    assert config["review"] == review
+    assert config["systems"] == [str(SIG)]
     assert [o.text_content() for o in select(tree, "#doc-filter option")] == ["all", EVIL_DOC]
 
 
-def test_review_controls_and_latest_decision(store: Store) -> None:
+def test_rows_show_the_latest_decision_read_only(store: Store) -> None:
     store.add_review("a", 1, 1, str(SIG), "accept")
     store.add_review("a", 1, 1, str(SIG), "reject")
     store.add_review("a", 1, 2, str(SIG), "edit", text="HELLO THERE")
-    tree = parse(render_report(store, review={"token": "tok", "api": "/api/decision"}))
+    tree = parse(render_report(store))
     rows = select(tree, "tr.row")
     assert [r.get("data-decision") for r in rows] == ["reject", "edit", "", ""]
-    assert texts(tree, "td.review .state") == ["reject", "edit", "", ""]
-    assert texts(tree, "td.review textarea.edit-text")[:2] == ["CON MÈO NGỒI", "HELLO THERE"]
-    for row in rows:
-        assert [b.get("class") for b in select(row, "td.review button")] == [
-            "accept", "edit", "reject",
-        ]  # fmt: skip
+    assert texts(tree, "tr.row td.mt")[1] == "HELLO THEREMT: XIN CHÀO"
     assert rows[0].get("data-id") == str(store.segment_id("a", 1, 1))
-    with pytest.raises(ConfigError, match="'token' and 'api'"):
-        render_report(store, review={"token": "x"})
+    assert tree.xpath("//button | //textarea | //td[@class='review']") == []
+    assert "connect-src" not in tree.xpath("//meta[@http-equiv]")[0].get("content")
 
 
 def test_a_human_edit_is_shown_under_every_system(store: Store) -> None:

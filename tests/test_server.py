@@ -28,6 +28,7 @@ import pytest
 
 from aligned.cli import main
 from aligned.server.app import ReviewServer
+from aligned.server.policy import bind_policy, is_loopback
 from aligned.store import open_store
 from corpus.errors import ConfigError
 from tests.cli import songngu_command
@@ -808,3 +809,22 @@ def test_a_store_changed_while_serving_is_reindexed(
         got = listing(server, q="mèo")
         assert got["search"] == "index" and [s["vi"] for s in got["segments"]] == ["Con mèo."]
         assert sources(server, offset=7) == ["Con mèo."]
+
+
+def test_bind_policy() -> None:
+    assert bind_policy("127.0.0.1", explicit=False) is None
+    assert bind_policy("localhost", explicit=False) is None
+    assert bind_policy("::1", explicit=True) is None
+    assert bind_policy("127.0.0.2", explicit=False) is None
+    with pytest.raises(ConfigError, match=r"non-loopback host '0\.0\.0\.0'.*Pass --host"):
+        bind_policy("0.0.0.0", explicit=False)
+    with pytest.raises(ConfigError, match=r"non-loopback host '192\.168\.1\.5'"):
+        bind_policy("192.168.1.5", explicit=False)
+    warning = bind_policy("0.0.0.0", explicit=True)
+    assert warning is not None and warning.startswith("serving on '0.0.0.0', not loopback")
+    assert is_loopback("[::1]") and not is_loopback("example.com")
+
+
+def test_cli_refuses_a_bad_port(ab_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["review", str(ab_store), "--port", "70000"]) == 2
+    assert "--port must be 0..65535, got 70000" in capsys.readouterr().err

@@ -126,7 +126,7 @@ def apply(args: argparse.Namespace) -> int:
         read_decisions,
         xliff_file_decisions,
     )
-    from aligned.review import default_who
+    from aligned.server.policy import default_who
     from aligned.store import open_store, sqlite_errors
     from aligned.textio import read_text
     from corpus.errors import DataError
@@ -154,8 +154,8 @@ def apply(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Serve the review page until Ctrl-C."""
     from aligned.commands._common import warn
-    from aligned.review import bind_policy
     from aligned.server.app import ReviewServer
+    from aligned.server.policy import bind_policy
     from aligned.store import sqlite_errors
     from corpus.errors import ConfigError
 

@@ -6,9 +6,10 @@ maintained ASGI stack gives routing, HTTP/1.1 keep-alive and a thread pool for t
 work, and the security rules below stay ours, written out and tested
 (``tests/test_server.py``).
 
-Security model (as the first server's, :mod:`aligned.review`):
+Security model:
 
-* it binds to 127.0.0.1 unless ``--host`` names another address (:func:`bind_policy`);
+* it binds to 127.0.0.1 unless ``--host`` names another address
+  (:func:`aligned.server.policy.bind_policy`);
 * every request's ``Host`` header must name this server (no DNS rebinding);
 * writes need the per-session token in ``X-Songngu-Token``, an ``Origin`` (when sent) equal to
   the server's own, no cross-site ``Sec-Fetch-Site`` and ``Content-Type: application/json``;
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from aligned.report import word_diff
-from aligned.review import bind_policy, default_who, is_loopback
+from aligned.server.policy import bind_policy, default_who, is_loopback
 from aligned.store import ReviewRow, SegmentQuery, Side, Store, open_store
 from aligned.store.search import (
     MAX_LIMIT,
@@ -46,7 +47,7 @@ from aligned.store.search import (
     SORT_FIELDS,
     STATUSES,
 )
-from corpus.errors import ConfigError, DataError
+from corpus.errors import ConfigError, DataError, StoreBusyError
 
 __all__ = ["ReviewServer", "bind_policy"]
 
@@ -54,6 +55,9 @@ TOKEN_HEADER = "X-Songngu-Token"
 MAX_BODY = 1 << 20  # 1 MiB: one decision is a few hundred bytes
 DECISIONS = ("accept", "edit", "reject")
 PAGE_SIZE = 50
+#: Seconds a decision waits for another writer of the store (a `songngu run`) before the
+#: request fails with 503; the server takes the store's writer lock per saved decision only.
+SAVE_WAIT = 10.0
 FRESH_CHECK_S = 30.0  # how often a request checks that the search index is still current
 STATIC = Path(__file__).resolve().parent / "static"
 CSP = (
@@ -525,10 +529,21 @@ class ReviewServer:
             "judgements": len(store.judgements(self.systems)) if self.compare else 0,
         }
 
+    def writer(self) -> Store:
+        """The store opened for one write under its writer lock (no lock held while serving,
+        so a `songngu run` may write between decisions); 503 when another process keeps it
+        for :data:`SAVE_WAIT` seconds."""
+        try:
+            return open_store(self.store_path, create=False, writer=True, wait=SAVE_WAIT)
+        except StoreBusyError as exc:
+            raise RequestError(
+                HTTPStatus.SERVICE_UNAVAILABLE, f"{exc}; the decision was not saved, try again"
+            ) from None
+
     def decide(self, uid: str, d: DecisionBody) -> dict[str, Any]:
-        with self.write_lock:
+        with self.write_lock, self.writer() as store:
             return _save_decision(
-                self.store(),
+                store,
                 uid,
                 d.decision,
                 d.text,
