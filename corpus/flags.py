@@ -232,9 +232,7 @@ class DocumentFlagger:
                         flags[i][j].add("photo-credit")
                 others = [j for j, credit in enumerate(credits) if not credit]
                 glued = credits[-1] and bool(others)
-                after_image = (
-                    previous == "image-debris" and 0 < len(others) <= CAPTION_MAX_SEGMENTS
-                )
+                after_image = previous == "image-debris" and 0 < len(others) <= CAPTION_MAX_SEGMENTS
                 caption = glued or (after_image and not has_speaker)
                 if caption:
                     for j in others:

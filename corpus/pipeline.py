@@ -242,7 +242,7 @@ class LineStream:
                     text,
                     _with_decode_error(para_flags[0], raw.replaced, start + s, start + e),
                 )
-                for number, ((s, e, text, _), ), para_flags in zip(
+                for number, ((s, e, text, _),), para_flags in zip(
                     numbers, (para for _, para in paras), flags, strict=True
                 )
             ]

@@ -11,6 +11,8 @@ a mixin of :class:`Store`:
   … ``COMMIT``/``ROLLBACK``, nested blocks are savepoints), SQLite errors as songngu errors.
 * :mod:`~aligned.store.schema`: the DDL, :data:`MIGRATIONS`, the ``meta`` version check.
 * :mod:`~aligned.store.documents`: ``documents`` and ``segments``.
+* :mod:`~aligned.store.boilerplate`: paragraph repeats over the whole store (tables created on
+  first use) and the ``boilerplate`` flag they give.
 * :mod:`~aligned.store.translations`: ``systems``, ``translations`` (translation memory,
   pending texts).
 * :mod:`~aligned.store.refs`: ``refs`` (reference translations).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aligned.store.boilerplate import BoilerplateChange
 from aligned.store.core import StoreCore, sqlite_errors, store_error
 from aligned.store.documents import (
     AddResult,
@@ -30,6 +33,7 @@ from aligned.store.documents import (
     Documents,
     HistoryEntry,
     ImportedSegment,
+    SegmentStats,
     SegmentText,
 )
 from aligned.store.refs import ReferenceRow, References
@@ -68,6 +72,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AddResult",
+    "BoilerplateChange",
     "CheckFlag",
     "DocumentChange",
     "HistoryEntry",
@@ -78,6 +83,7 @@ __all__ = [
     "ReferenceRow",
     "ReportSegment",
     "ReviewDecision",
+    "SegmentStats",
     "SegmentText",
     "Store",
     "StoreCore",

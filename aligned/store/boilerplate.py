@@ -119,21 +119,29 @@ class Boilerplate(StoreCore):
     def _index_paragraphs(self, doc: str, segments: Iterable[tuple[int, str]]) -> None:
         """Add the paragraphs of ``doc`` (its segments as (para, text), in order) to the
         counts; the caller has removed any earlier ones (:meth:`_unindex_paragraphs`)."""
-        self._boilerplate_tables()
+        self._add_paragraph_rows(doc, segments)
+        self._count_paragraphs(doc)
+
+    def _add_paragraph_rows(self, doc: str, segments: Iterable[tuple[int, str]]) -> None:
+        """Index paragraphs of ``doc`` (whole paragraphs: a block of a stream ends at a line);
+        :meth:`_count_paragraphs` counts the document once all are in. The tables exist:
+        writers call :meth:`_boilerplate_tables` before storing anything."""
         self.db.executemany(
             "INSERT INTO boilerplate_paras (doc, para, key) VALUES (?, ?, ?)",
             paragraph_rows(doc, segments),
         )
+
+    def _count_paragraphs(self, doc: str) -> None:
+        """Count ``doc`` once for each distinct paragraph key it has."""
         self.db.execute(
             "INSERT INTO boilerplate_counts (key, docs) "
-            "SELECT DISTINCT key, 1 FROM boilerplate_paras WHERE doc = ? "
+            "SELECT DISTINCT key, 1 FROM boilerplate_paras WHERE doc = ? AND true "
             "ON CONFLICT (key) DO UPDATE SET docs = docs + 1",
             (doc,),
         )
 
     def _unindex_paragraphs(self, doc: str) -> None:
         """Remove the paragraphs of ``doc`` from the counts (before it is re-indexed)."""
-        self._boilerplate_tables()
         self.db.execute(
             "UPDATE boilerplate_counts SET docs = docs - 1 WHERE key IN "
             "(SELECT key FROM boilerplate_paras WHERE doc = ?)",
@@ -152,9 +160,7 @@ class Boilerplate(StoreCore):
         ).fetchone()
         return 0 if row is None else int(row[0])
 
-    def update_boilerplate(
-        self, *, min_docs: int = 3, min_share: float = 0.2
-    ) -> BoilerplateChange:
+    def update_boilerplate(self, *, min_docs: int = 3, min_share: float = 0.2) -> BoilerplateChange:
         """Make the ``boilerplate`` flag of every stored segment follow the store-wide rule.
 
         A segment has the flag exactly when its paragraph occurs in at least
