@@ -422,6 +422,8 @@ class Documents(Boilerplate):
         )
         positional: dict[int, str] = {}
         for block in stream.blocks():
+            if not block:  # fetchmany(0) would read every row
+                continue
             stored = rows.fetchmany(len(block))
             if len(stored) != len(block):
                 return False
