@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
@@ -192,8 +193,9 @@ class DocumentFlagger:
         self._previous: str | None = None  # the line flag of the previous non-empty paragraph
         self._next = 0  # index of the next paragraph in the document
         self._seen_body = False
-        self._heading: list[int] = []  # candidates before the first body paragraph
-        self._byline: list[int] = []  # candidates after the latest body paragraph
+        # 8 bytes each: a million-line file without a body paragraph has a million of them.
+        self._heading = array("q")  # candidates before the first body paragraph
+        self._byline = array("q")  # candidates after the latest body paragraph
 
     def block(
         self,
@@ -246,7 +248,7 @@ class DocumentFlagger:
             n = syllables(lines[i])
             if n >= BODY_MIN_SYLLABLES and any(ends_sentence(s) for s in segs):
                 self._seen_body = True
-                self._byline.clear()
+                del self._byline[:]
                 continue
             if any(speaker[i]) or _ends_clause(lines[i]):
                 continue

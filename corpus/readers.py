@@ -432,6 +432,7 @@ def _read_one(
     doc_id = inp.doc_id
     if doc_id is None:  # stdin without --doc-id: the content names it
         doc_id = f"stdin-{hashlib.sha256(data).hexdigest()[:12]}"
+    del data  # not held while the document is used: a big file's bytes are its size again
     text = decoded.text
     fmt = forced or SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower()) or sniff_format(text)
     if fmt == "jsonl":

@@ -173,6 +173,32 @@ def text_digest(text: str) -> str:
     return h.hexdigest()
 
 
+class _UidFilter:
+    """The uids a streamed document used so far, in 16 MB whatever its length: a bitmap of
+    their hashes (a clear bit: surely unused; a set bit: look it up) plus an exact set of the
+    few reserved ones (history)."""
+
+    BITS = 1 << 27
+
+    def __init__(self, reserved: Iterable[str]) -> None:
+        self.bits = bytearray(self.BITS // 8)
+        self.exact = set(reserved)
+        for uid in self.exact:
+            self.add(uid)
+
+    def _bit(self, uid: str) -> tuple[int, int]:
+        i = int(uid[-10:], 16) % self.BITS
+        return i >> 3, 1 << (i & 7)
+
+    def maybe(self, uid: str) -> bool:
+        byte, bit = self._bit(uid)
+        return bool(self.bits[byte] & bit)
+
+    def add(self, uid: str) -> None:
+        byte, bit = self._bit(uid)
+        self.bits[byte] |= bit
+
+
 def _plain(segments: Iterable[Segment]) -> list[Segment]:
     """Segments without the flags the store sets (for the unchanged test)."""
     return [
@@ -376,17 +402,29 @@ class Documents(Boilerplate):
         positional flags and the cleaning counts known at the end."""
         doc = stream.document
         self._insert_document_row(doc, digest)
-        used = {
-            int(str(r[0]).rpartition("#")[2], 16)
-            for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
-        }
+        used = _UidFilter(
+            str(r[0]) for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
+        )
+
+        def taken(uid: str) -> bool:
+            # Only a uid the filter may have seen is looked up (rows of earlier blocks are in
+            # the table, those of this block in `block_uids`).
+            return used.maybe(uid) and (
+                uid in used.exact
+                or uid in block_uids
+                or self.db.execute("SELECT 1 FROM segments WHERE uid = ?", (uid,)).fetchone()
+                is not None
+            )
+
         for block in stream.blocks():
             rows = []
+            block_uids: set[str] = set()
             for s in block:
                 n = 0
-                while (key := int((uid := segment_uid(doc.id, s.text, n))[-10:], 16)) in used:
+                while taken(uid := segment_uid(doc.id, s.text, n)):
                     n += 1
-                used.add(key)
+                used.add(uid)
+                block_uids.add(uid)
                 rows.append(
                     (s.doc, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid)
                 )
@@ -396,7 +434,6 @@ class Documents(Boilerplate):
                 rows,
             )
             self._add_paragraph_rows(doc.id, [(s.para, s.text) for s in block])
-        del used
         self._count_paragraphs(doc.id)
         for para, name in stream.positional.items():
             for seg_id, flags in self.db.execute(
