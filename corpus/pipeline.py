@@ -249,6 +249,16 @@ class LineStream:
         self.positional = flagger.positional()
         self.document.cleaning = totals
 
+    def cleaning_counts(self) -> dict[str, int]:
+        """The document's cleaning counts (``Document.cleaning``) without segmenting it: a
+        cleaning-only pass, for a store that writes the document row before the segments
+        (so a huge row is never rewritten to add them)."""
+        totals: dict[str, int] = {}
+        for start, end, _ in self._spans():
+            for name, n in clean_text(self.raw.text[start:end], self.options.clean).counts.items():
+                totals[name] = totals.get(name, 0) + n
+        return dict(sorted(totals.items()))
+
     def materialize(self) -> Document:
         """The whole document with its segments (what :func:`process_document` returns)."""
         segments = [s for block in self.blocks() for s in block]

@@ -398,9 +398,11 @@ class Documents(Boilerplate):
 
     def _insert_stream(self, stream: LineStream, digest: str) -> None:
         """Insert a new streamed document: its segments block by block (uids as
-        :meth:`_new_uids` gives them, with the used ones kept as 40-bit integers), then the
-        positional flags and the cleaning counts known at the end."""
+        :meth:`_new_uids` gives them, the used ones in a :class:`_UidFilter`), then the
+        positional flags known at the end."""
         doc = stream.document
+        # Counted first, so the (perhaps huge) row is written once: an UPDATE would copy it.
+        doc.cleaning = stream.cleaning_counts()
         self._insert_document_row(doc, digest)
         used = _UidFilter(
             str(r[0]) for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
@@ -443,10 +445,6 @@ class Documents(Boilerplate):
                     "UPDATE segments SET flags = ? WHERE id = ?",
                     (flags_str(with_flag(flags_tuple(flags), name)), seg_id),
                 )
-        self.db.execute(
-            "UPDATE documents SET cleaning = ? WHERE id = ?",
-            (json.dumps(doc.cleaning, sort_keys=True), doc.id),
-        )
 
     def _same_stream(self, stream: LineStream) -> bool:
         """Whether the stored segments of the stream's document are the stream's (store flags
