@@ -194,9 +194,17 @@ def test_a_big_text_is_stored_in_pieces_and_read_back(
     with open_store(tmp_path / "c.sqlite") as store:
         store.add_documents([doc])
         assert store.document_text("d") == text
+        parts = store.db.execute("SELECT text FROM document_parts ORDER BY part").fetchall()
+        assert [p for (p,) in parts] == ["Một câu", " tiếng ", "Việt.\nH", "ai câu.", "\n"]
+        assert store.db.execute("SELECT text FROM documents").fetchone()[0] == ""
         sha = store.db.execute("SELECT sha256 FROM documents").fetchone()[0]
         assert sha == documents.sha256(text) == documents.text_digest(text)
         assert store.add_documents([doc]).unchanged == ("d",)
+        # Changed to a small text: back in the row, the parts gone.
+        small = process_document(RawDocument("d", "d", "Ba.\n"), PipelineOptions(segment="lines"))
+        assert store.add_documents([small]).changed == ("d",)
+        assert store.document_text("d") == "Ba.\n"
+        assert store.db.execute("SELECT count(*) FROM document_parts").fetchone()[0] == 0
 
 
 # -- pending texts, streamed ------------------------------------------------------------------

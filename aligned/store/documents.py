@@ -36,6 +36,10 @@ from corpus.pipeline import LineStream
 
 #: Texts longer than this (characters) are hashed and stored in pieces, never copied whole.
 BIG_TEXT = 1 << 22
+_PARTS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS document_parts (doc TEXT NOT NULL, part INTEGER NOT NULL, "
+    "text TEXT NOT NULL, PRIMARY KEY (doc, part)) WITHOUT ROWID"
+)
 #: Flags the store itself sets (``boilerplate``: :mod:`aligned.store.boilerplate`): ignored
 #: when deciding whether a re-added document is unchanged.
 STORE_FLAGS = frozenset({"boilerplate"})
@@ -356,22 +360,19 @@ class Documents(Boilerplate):
         self._index_paragraphs(doc.id, [(s.para, s.text) for s in doc.segments])
 
     def _insert_document_row(self, doc: Document, digest: str) -> None:
-        """The ``documents`` row; a text over :data:`BIG_TEXT` characters is written in pieces
-        (SQLite incremental BLOB I/O, so it is stored as a UTF-8 BLOB: see
-        :meth:`document_text`), never as one more whole copy in memory."""
+        """The ``documents`` row. A text over :data:`BIG_TEXT` characters goes, in pieces of
+        that size, to ``document_parts`` (made on first use) and the row's ``text`` is empty
+        (:meth:`document_text` joins them): one SQLite value of 142 MB costs twice its size
+        in memory to write (and again to rewrite), a piece a few MB."""
         big = len(doc.text) > BIG_TEXT
-        size = sum(
-            len(doc.text[i : i + BIG_TEXT].encode("utf-8"))
-            for i in range(0, len(doc.text) if big else 0, BIG_TEXT)
-        )
-        cur = self.db.execute(
+        self.db.execute(
             "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord, meta) "
-            f"VALUES (?, ?, ?, {'zeroblob(?)' if big else '?'}, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 doc.source,
                 digest,
-                size if big else doc.text,
+                "" if big else doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
                 self._next_ord(),
@@ -379,9 +380,16 @@ class Documents(Boilerplate):
             ),
         )
         if big:
-            with self.db.blobopen("documents", "text", int(cur.lastrowid or 0)) as blob:
-                for i in range(0, len(doc.text), BIG_TEXT):
-                    blob.write(doc.text[i : i + BIG_TEXT].encode("utf-8"))
+            self._write_parts(doc.id, doc.text)
+
+    def _write_parts(self, doc: str, text: str) -> None:
+        self.db.execute(_PARTS_TABLE)
+        self.db.execute("DELETE FROM document_parts WHERE doc = ?", (doc,))
+        for n, i in enumerate(range(0, len(text), BIG_TEXT)):
+            self.db.execute(
+                "INSERT INTO document_parts (doc, part, text) VALUES (?, ?, ?)",
+                (doc, n, text[i : i + BIG_TEXT]),
+            )
 
     def _insert_segments(self, segments: Sequence[Segment]) -> None:
         if not segments:
@@ -502,13 +510,21 @@ class Documents(Boilerplate):
                 for j, row in kept
             ],
         )
+        big = len(doc.text) > BIG_TEXT
+        if (
+            big
+            or self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
+            ).fetchone()
+        ):
+            self._write_parts(doc.id, doc.text if big else "")
         self.db.execute(
             "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ?, "
             "meta = ? WHERE id = ?",
             (
                 doc.source,
                 digest,
-                doc.text,
+                "" if big else doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
                 json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
@@ -674,12 +690,21 @@ class Documents(Boilerplate):
 
     def document_text(self, doc: str) -> str:
         """The text of document ``doc``; KeyError if it is not in the store. (A text of more
-        than :data:`BIG_TEXT` characters is stored as a UTF-8 BLOB.)"""
+        than :data:`BIG_TEXT` characters is kept in ``document_parts``.)"""
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
         if row is None:
             raise KeyError(doc)
-        value = row[0]
-        return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        if (
+            row[0] == ""
+            and self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
+            ).fetchone()
+        ):
+            parts = self.db.execute(
+                "SELECT text FROM document_parts WHERE doc = ? ORDER BY part", (doc,)
+            )
+            return "".join(str(r[0]) for r in parts)
+        return str(row[0])
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for summaries and tests)."""
