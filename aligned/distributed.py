@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -149,9 +149,11 @@ class RayChunks:
         self.plan: dict[str, Any] = {}
 
     def translate_chunks(
-        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+        self, pending: Iterable[PendingText], translator: Translator, commit_every: int
     ) -> Iterator[Chunk]:
-        return self._translate(pending, translator.signature, commit_every)
+        # Ray Data takes its blocks as a list: the pending texts are held here (the local
+        # engine streams them).
+        return self._translate(list(pending), translator.signature, commit_every)
 
     # -- cluster -----------------------------------------------------------------------
 

@@ -1,8 +1,12 @@
 """The whole job behind ``songngu run``: documents → store → translations → exports.
 
-Resumable by construction: documents and segments are stored first (one transaction), then the
-texts still missing a translation under the model's signature are translated in batches of
-``commit_every`` texts, each batch committed in its own transaction. A run killed at any moment
+Resumable by construction: documents and segments are stored first, as they are read, in chunks
+of about ``STORE_CHUNK`` segments (one transaction each; a ``--segment lines`` file of millions
+of lines streams through in blocks), then the ``boilerplate`` flag is brought up to date over
+the whole store (a paragraph repeated in enough stored documents, whatever run added them),
+then the texts still missing a translation under the model's signature are streamed from the
+store and translated in batches of ``commit_every`` texts, each batch committed in its own
+transaction. A run killed at any moment
 (``kill -9`` included) loses at most the batch in flight; the next run asks the store what is
 still missing and sends exactly the batches the uninterrupted run would have sent (pending
 texts are in (doc, para, sent) order), so both give the same corpus. Exports are regenerated
@@ -15,10 +19,10 @@ It has no other effect and is not meant for users.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +32,8 @@ from aligned.faults import crash_point
 from aligned.output import make_output_dir
 from aligned.store import (
     DEFAULT_WAIT,
+    AddResult,
+    BoilerplateChange,
     DocumentChange,
     OnWait,
     PendingText,
@@ -38,12 +44,15 @@ from aligned.store import (
 from corpus.errors import ConfigError, ModelError, OutputPathError
 from corpus.flags import DROP_BY_DEFAULT
 from corpus.model import Document
+from corpus.pipeline import LineStream
 from translate.types import Hypothesis, Translator
 
 STORE_NAME = "corpus.sqlite"
 REPORT_NAME = "report.html"
 DEFAULT_COMMIT_EVERY = 256  # ~4 s of CPU translation: at most that is redone after a kill
 SLOW_BATCH_ENV = "SONGNGU_TEST_SLOW_BATCH"
+#: Segments stored per transaction while documents stream in (a streamed document is one).
+STORE_CHUNK = 50_000
 
 # A chunk of pending texts and their hypotheses (same order), stored in one transaction.
 Chunk = tuple[Sequence[PendingText], Sequence[Hypothesis]]
@@ -58,11 +67,11 @@ class ChunkTranslator(Protocol):
     """
 
     def translate_chunks(
-        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+        self, pending: Iterable[PendingText], translator: Translator, commit_every: int
     ) -> Iterator[Chunk]:
-        """Yield ``pending`` as translated chunks of at most ``commit_every`` texts, in any
-        order, each text exactly once; ``translator`` is the loaded model (its signature is
-        the one the run stores)."""
+        """Yield ``pending`` (an iterator streamed from the store) as translated chunks of at
+        most ``commit_every`` texts, in any order, each text exactly once; ``translator`` is
+        the loaded model (its signature is the one the run stores)."""
         ...
 
 
@@ -71,10 +80,10 @@ class LocalChunks:
     time, in order."""
 
     def translate_chunks(
-        self, pending: Sequence[PendingText], translator: Translator, commit_every: int
+        self, pending: Iterable[PendingText], translator: Translator, commit_every: int
     ) -> Iterator[Chunk]:
-        for i in range(0, len(pending), commit_every):
-            chunk = pending[i : i + commit_every]
+        it = iter(pending)
+        while chunk := list(itertools.islice(it, commit_every)):
             yield chunk, translator.translate([p.text for p in chunk])
 
 
@@ -100,10 +109,46 @@ class RunResult:
     exported_pairs: int = 0
     stripped_chars: int = 0  # XML-forbidden characters removed from the TMX
     seconds: float = 0.0
+    boilerplate: BoilerplateChange | None = None  # flags changed by store-wide repeats
+
+
+def store_documents(
+    store: Store, docs: Iterable[Document | LineStream], *, chunk: int = STORE_CHUNK
+) -> AddResult:
+    """Store documents as they come, ``chunk`` segments per transaction (a
+    :class:`~corpus.pipeline.LineStream` alone in its own); return what happened to each."""
+    added: list[str] = []
+    changed: list[str] = []
+    unchanged: list[str] = []
+    changes: list[DocumentChange] = []
+
+    def flush(batch: Sequence[Document | LineStream]) -> None:
+        if batch:
+            r = store.add_documents(batch)
+            added.extend(r.added)
+            changed.extend(r.changed)
+            unchanged.extend(r.unchanged)
+            changes.extend(r.changes)
+
+    batch: list[Document | LineStream] = []
+    size = 0
+    for doc in docs:
+        if isinstance(doc, LineStream):
+            flush(batch)
+            batch, size = [], 0
+            flush([doc])
+            continue
+        batch.append(doc)
+        size += len(doc.segments)
+        if size >= chunk:
+            flush(batch)
+            batch, size = [], 0
+    flush(batch)
+    return AddResult(tuple(added), tuple(changed), tuple(unchanged), tuple(changes))
 
 
 def run_corpus(
-    docs: Sequence[Document],
+    docs: Iterable[Document | LineStream],
     out_dir: str | os.PathLike[str],
     load: Callable[[], Translator],
     *,
@@ -114,6 +159,7 @@ def run_corpus(
     wait: float = DEFAULT_WAIT,
     on_wait: OnWait | None = None,
     report: bool = True,
+    translate: bool = True,
 ) -> RunResult:
     """Store ``docs`` in ``out_dir/corpus.sqlite``, translate what is missing, write exports
     (and report.html unless ``report`` is False).
@@ -122,7 +168,14 @@ def run_corpus(
     are written; another writer is waited for up to ``wait`` seconds (``on_wait(pid)`` is told
     once), then :class:`~corpus.errors.StoreBusyError` (exit 75).
 
-    ``load`` returns the translator; it is called after the documents are stored, so a
+    ``translate=False`` (``--no-translate``) stops after storing: no model is loaded, no
+    export written; the result has an empty ``signature``.
+
+    ``docs`` is consumed once, as it comes (a generator keeps memory bounded: documents are
+    stored in chunks of :data:`STORE_CHUNK` segments, each its own transaction). Give them
+    per document (``corpus.pipeline.iter_documents``): repeats across documents
+    (``boilerplate``) are counted over the whole store here, including documents of earlier
+    runs. ``load`` returns the translator; it is called after the documents are stored, so a
     missing model (``ModelError``) still leaves the segments in the store for the next run.
     Segments flagged with any of ``drop`` are stored but neither translated nor exported.
     ``chunk_translator`` says where the pending texts are translated (``aligned.distributed``'s
@@ -147,13 +200,35 @@ def run_corpus(
         sqlite_errors(out / STORE_NAME),
         open_store(out / STORE_NAME, writer=True, wait=wait, on_wait=on_wait) as store,
     ):
-        added = store.add_documents(docs)
-        segments = store.segments()
+        added = store_documents(store, docs)
+        boilerplate = store.update_boilerplate()
+        if not translate:
+            stats = store.segment_stats(drop)
+            result = RunResult(
+                store=store.path,
+                signature="",
+                documents=store.document_count(),
+                segments=stats.segments,
+                flagged=stats.flagged,
+                left_out=stats.dropped,
+                translated=0,
+                cached=0,
+                added=len(added.added),
+                changed=len(added.changed),
+                unchanged=len(added.unchanged),
+                changes=added.changes,
+                flag_counts=stats.flag_counts,
+                boilerplate=boilerplate,
+            )
+            result.seconds = time.monotonic() - began
+            return result
         try:
             translator = load()
         except ModelError as exc:
+            stats = store.segment_stats(drop)
+            given = len(added.added) + len(added.changed) + len(added.unchanged)
             raise ModelError(
-                f"{str(exc).rstrip('.')}. The {len(segments)} segments of {len(docs)} "
+                f"{str(exc).rstrip('.')}. The {stats.segments} segments of {given} "
                 f"documents are stored in {store.path}; re-run the same command when the "
                 "model is available and it will translate them"
             ) from None
@@ -169,22 +244,23 @@ def run_corpus(
             chunk_translator=chunk_translator,
         )
         check_counts = check_store(store, signature)  # reference-free flags, into scores
-        flag_counts: Counter[str] = Counter(f for s in segments for f in s.flags)
+        stats = store.segment_stats(drop)
         result = RunResult(
             store=store.path,
             signature=signature,
             documents=store.document_count(),
-            segments=len(segments),
-            flagged=sum(1 for s in segments if s.flags),
-            left_out=sum(1 for s in segments if drop.intersection(s.flags)),
+            segments=stats.segments,
+            flagged=stats.flagged,
+            left_out=stats.dropped,
             translated=translated,
             cached=cached,
             added=len(added.added),
             changed=len(added.changed),
             unchanged=len(added.unchanged),
             changes=added.changes,
-            flag_counts=dict(sorted(flag_counts.items())),
+            flag_counts=stats.flag_counts,
             check_counts=check_counts,
+            boilerplate=boilerplate,
         )
         result.exports, result.exported_pairs, result.stripped_chars = write_exports(
             store, out, signature, drop=drop, report=report
@@ -209,10 +285,9 @@ def translate_pending(
     ``commit_every`` texts each) is stored in one transaction.
     """
     signature = str(translator.signature)
-    eligible = sum(1 for s in store.segments() if not drop.intersection(s.flags))
-    store.fill_from_memory(signature, store.pending(signature, drop))
-    pending = store.pending(signature, drop)
-    total = sum(len(p.segments) for p in pending)
+    eligible = store.segment_stats(drop).kept
+    store.fill_from_memory(signature, drop)
+    total = store.pending_count(signature, drop)
     cached = eligible - total
     delay = _slow_batch_delay()
     via = chunk_translator if chunk_translator is not None else LocalChunks()
@@ -224,7 +299,9 @@ def translate_pending(
     translated = 0
     try:
         for chunk, hyps in (
-            via.translate_chunks(pending, translator, commit_every) if pending else ()
+            via.translate_chunks(store.pending(signature, drop), translator, commit_every)
+            if total
+            else ()
         ):
             crash_point("run.batch")
             written = store.add_translations(signature, list(zip(chunk, hyps, strict=True)))

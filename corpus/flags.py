@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from corpus import langid
 from corpus.errors import ConfigError
@@ -48,6 +50,7 @@ DROP_BY_DEFAULT: frozenset[str] = frozenset(
 )
 
 Flags = tuple[str, ...]
+K = TypeVar("K")
 #: Flags of segments that are not text (file names, dates): ``not-vietnamese`` skips them.
 _NO_LANGUAGE = frozenset({"image-debris", "dateline"})
 
@@ -110,6 +113,9 @@ _LOGIN_PHRASES = (
     "vui lòng đăng nhập",
 )
 _DIGITS = re.compile(r"\d+")
+# A whitespace token holding a letter or digit: ``[^\W_]`` is exactly ``str.isalnum`` and ``\S*``
+# eats the rest of the token, so there is one match per such token.
+_SYLLABLE = re.compile(r"[^\W_]\S*")
 
 
 def normalize(text: str) -> str:
@@ -119,7 +125,7 @@ def normalize(text: str) -> str:
 
 def syllables(text: str) -> int:
     """Number of Vietnamese syllables: whitespace tokens holding a letter or digit."""
-    return sum(1 for tok in text.split() if any(ch.isalnum() for ch in tok))
+    return len(_SYLLABLE.findall(text))
 
 
 def ends_sentence(text: str) -> bool:
@@ -165,72 +171,110 @@ def flag_document(
     Positional rules (heading, byline) need a body paragraph to anchor them: a document
     without one gets neither.
     """
-    if speaker is None:
-        speaker = [[False] * len(p) for p in paragraphs]
-    if len(speaker) != len(paragraphs) or any(
-        len(s) != len(p) for s, p in zip(speaker, paragraphs, strict=False)
-    ):
-        raise ValueError("speaker must have one bool per segment, in the shape of paragraphs")
+    flagger = DocumentFlagger()
+    flags = flagger.block(paragraphs, speaker)
+    for i, name in flagger.positional().items():
+        flags[i] = [with_flag(f, name) for f in flags[i]]
+    return flags
 
-    flags: list[list[set[str]]] = [[set() for _ in p] for p in paragraphs]
-    lines = [normalize(" ".join(p)) for p in paragraphs]
 
-    previous: str | None = None  # the line flag of the previous non-empty paragraph
-    for i, segs in enumerate(paragraphs):
-        if not segs:
-            continue
-        has_speaker = any(speaker[i])
-        line_flag = None if has_speaker else _line_flag(lines[i])
-        if line_flag is not None:
-            for f in flags[i]:
-                f.add(line_flag)
-        else:
-            credits = [is_photo_credit(s) for s in segs]
-            for j, credit in enumerate(credits):
-                if credit:
-                    flags[i][j].add("photo-credit")
-            others = [j for j, credit in enumerate(credits) if not credit]
-            glued = credits[-1] and bool(others)
-            after_image = previous == "image-debris" and 0 < len(others) <= CAPTION_MAX_SEGMENTS
-            caption = glued or (after_image and not has_speaker)
-            if caption:
-                for j in others:
-                    flags[i][j].add("caption")
-        previous = line_flag
+class DocumentFlagger:
+    """:func:`flag_document` fed a document in blocks of paragraphs, for a document too long
+    to hold at once (``--segment lines`` on a million-line file).
 
-    body = [
-        i
-        for i, segs in enumerate(paragraphs)
-        if segs
-        and not any(flags[i])
-        and syllables(lines[i]) >= BODY_MIN_SYLLABLES
-        and any(ends_sentence(s) for s in segs)
-    ]
-    if body:
-        first, last = body[0], body[-1]
+    :meth:`block` returns the flags of a block's segments without the positional ones
+    (``heading``, ``byline``), which depend on the first and last body paragraph of the whole
+    document; :meth:`positional` gives those once every block was seen. Memory: the ids of
+    the heading candidates before the first body paragraph and of the byline candidates
+    after the latest one.
+    """
+
+    def __init__(self) -> None:
+        self._previous: str | None = None  # the line flag of the previous non-empty paragraph
+        self._next = 0  # index of the next paragraph in the document
+        self._seen_body = False
+        # 8 bytes each: a million-line file without a body paragraph has a million of them.
+        self._heading = array("q")  # candidates before the first body paragraph
+        self._byline = array("q")  # candidates after the latest body paragraph
+
+    def block(
+        self,
+        paragraphs: Sequence[Sequence[str]],
+        speaker: Sequence[Sequence[bool]] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[list[Flags]]:
+        """Flags of the next paragraphs of the document; ``ids`` name them in
+        :meth:`positional` (default: their 0-based index in the document)."""
+        if speaker is None:
+            speaker = [[False] * len(p) for p in paragraphs]
+        if len(speaker) != len(paragraphs) or any(
+            len(s) != len(p) for s, p in zip(speaker, paragraphs, strict=False)
+        ):
+            raise ValueError("speaker must have one bool per segment, in the shape of paragraphs")
+        if ids is None:
+            ids = range(self._next, self._next + len(paragraphs))
+        self._next += len(paragraphs)
+
+        flags: list[list[set[str]]] = [[set() for _ in p] for p in paragraphs]
+        lines = [normalize(" ".join(p)) for p in paragraphs]
+
+        previous = self._previous
         for i, segs in enumerate(paragraphs):
-            if not segs or any(flags[i]) or any(speaker[i]) or _ends_clause(lines[i]):
+            if not segs:
+                continue
+            has_speaker = any(speaker[i])
+            line_flag = None if has_speaker else _line_flag(lines[i])
+            if line_flag is not None:
+                for f in flags[i]:
+                    f.add(line_flag)
+            else:
+                credits = [is_photo_credit(s) for s in segs]
+                for j, credit in enumerate(credits):
+                    if credit:
+                        flags[i][j].add("photo-credit")
+                others = [j for j, credit in enumerate(credits) if not credit]
+                glued = credits[-1] and bool(others)
+                after_image = previous == "image-debris" and 0 < len(others) <= CAPTION_MAX_SEGMENTS
+                caption = glued or (after_image and not has_speaker)
+                if caption:
+                    for j in others:
+                        flags[i][j].add("caption")
+            previous = line_flag
+        self._previous = previous
+
+        for i, segs in enumerate(paragraphs):
+            if not segs or any(flags[i]):
                 continue
             n = syllables(lines[i])
-            if i < first and n <= HEADING_MAX_SYLLABLES:
-                name = "heading"
-            elif i > last and n <= BYLINE_MAX_SYLLABLES:
-                name = "byline"
-            else:
+            if n >= BODY_MIN_SYLLABLES and any(ends_sentence(s) for s in segs):
+                self._seen_body = True
+                del self._byline[:]
                 continue
-            for f in flags[i]:
-                f.add(name)
+            if any(speaker[i]) or _ends_clause(lines[i]):
+                continue
+            if not self._seen_body:
+                if n <= HEADING_MAX_SYLLABLES:
+                    self._heading.append(ids[i])
+            elif n <= BYLINE_MAX_SYLLABLES:
+                self._byline.append(ids[i])
 
-    for i, marks in enumerate(speaker):
-        for j, mark in enumerate(marks):
-            if mark:
-                flags[i][j].add("speaker-label")
-    # File names and dates have no language: only text is identified.
-    for i, marks in enumerate(langid.segment_flags(paragraphs)):
-        for j, mark in enumerate(marks):
-            if mark and not flags[i][j] & _NO_LANGUAGE:
-                flags[i][j].add("not-vietnamese")
-    return [[_ordered(f) for f in para] for para in flags]
+        for i, marks in enumerate(speaker):
+            for j, mark in enumerate(marks):
+                if mark:
+                    flags[i][j].add("speaker-label")
+        # File names and dates have no language: only text is identified.
+        for i, marks in enumerate(langid.segment_flags(paragraphs)):
+            for j, mark in enumerate(marks):
+                if mark and not flags[i][j] & _NO_LANGUAGE:
+                    flags[i][j].add("not-vietnamese")
+        return [[_ordered(f) for f in para] for para in flags]
+
+    def positional(self) -> dict[int, str]:
+        """Paragraph id → ``heading`` or ``byline``, for the blocks seen so far taken as the
+        whole document (nothing without a body paragraph)."""
+        if not self._seen_body:
+            return {}
+        return {i: "heading" for i in self._heading} | {i: "byline" for i in self._byline}
 
 
 def _ordered(names: set[str]) -> Flags:
@@ -252,14 +296,31 @@ def boilerplate_keys(
     documents: Sequence[Sequence[Sequence[str]]], *, min_docs: int = 3, min_share: float = 0.2
 ) -> set[str]:
     """Paragraph keys found in at least ``min_docs`` documents and ``min_share`` of the batch."""
+    counts: Counter[str] = Counter()
+    for doc in documents:
+        counts.update({key for para in doc if (key := paragraph_key(para))})
+    return repeated_keys(counts, len(documents), min_docs=min_docs, min_share=min_share)
+
+
+def boilerplate_threshold(documents: int, *, min_docs: int = 3, min_share: float = 0.2) -> float:
+    """How many documents a paragraph must occur in, among ``documents``, to be boilerplate.
+
+    The one rule of the ``boilerplate`` flag, for a batch (:func:`flag_batch`) and for a whole
+    store (``aligned`` counts paragraphs over every stored document and asks this function).
+    """
     if min_docs < 1:
         raise ConfigError(f"boilerplate min_docs must be at least 1, got {min_docs}")
     if not 0.0 <= min_share <= 1.0:
         raise ConfigError(f"boilerplate min_share must be between 0 and 1, got {min_share}")
-    counts: Counter[str] = Counter()
-    for doc in documents:
-        counts.update({key for para in doc if (key := paragraph_key(para))})
-    needed = max(min_docs, min_share * len(documents))
+    return max(min_docs, min_share * documents)
+
+
+def repeated_keys(
+    counts: Mapping[K, int], documents: int, *, min_docs: int = 3, min_share: float = 0.2
+) -> set[K]:
+    """The keys of ``counts`` (paragraph → number of documents holding it, out of
+    ``documents``) that are boilerplate under :func:`boilerplate_threshold`."""
+    needed = boilerplate_threshold(documents, min_docs=min_docs, min_share=min_share)
     return {key for key, n in counts.items() if n >= needed}
 
 
@@ -306,3 +367,10 @@ def drop_help() -> str:
     names = ", ".join(FLAGS)
     default = ",".join(f for f in FLAGS if f in DROP_BY_DEFAULT)
     return f"flags: {names}; 'default' = {default}; 'none' = keep all"
+
+
+def with_flag(flags: Sequence[str], name: str, present: bool = True) -> Flags:
+    """``flags`` with ``name`` added (``present``) or removed, in ``FLAGS`` order (names
+    ``FLAGS`` does not know, e.g. from an imported file, kept at the end)."""
+    names = set(flags) | {name} if present else set(flags) - {name}
+    return _ordered(names) + tuple(f for f in flags if f not in FLAGS and f in names)

@@ -4,7 +4,10 @@ Cleaning runs on the whole decoded text so that one offset chain maps every segm
 the original; paragraphs are taken from the cleaned text (a non-blank line each, or a block of
 lines between blank lines), segmented with document-level speaker-label memory, then flagged.
 Batch-level flags (text repeated across documents) need every document of the batch, so
-``process_documents`` takes them all.
+``process_documents`` takes them all; ``iter_documents`` is the streaming form without them
+(``songngu run`` counts repeats over its whole store instead), and it hands a ``--segment
+lines`` document of more than ``LINE_BLOCK`` lines over as a :class:`LineStream`, whose
+segments come in blocks, so a million-line file is never a million objects at once.
 
 ``segment="lines"`` is for input that is already one sentence per line (test sets such as
 FLORES, parallel files): every non-blank line of the cleaned text is exactly one segment, with
@@ -20,13 +23,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from corpus.clean import CleanOptions, clean_text
 from corpus.errors import ConfigError
-from corpus.flags import FLAGS, flag_batch, flag_document
+from corpus.flags import FLAGS, DocumentFlagger, Flags, flag_batch, flag_document
 from corpus.model import Document, RawDocument, Segment
 from corpus.segment import Segmenter
 
@@ -175,6 +178,132 @@ def process_documents(
         _build(raw, paras, flags, counts)
         for (raw, paras, counts), flags in zip(staged, merged, strict=True)
     ]
+
+
+#: Lines per block of a streamed ``--segment lines`` document (:class:`LineStream`).
+LINE_BLOCK = 20_000
+_LINE_END = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+class LineStream:
+    """A ``--segment lines`` document whose segments come in blocks of ``block`` lines.
+
+    Why: a file of a million lines held as a million ``Segment`` objects (and their cleaned
+    texts) costs gigabytes; a block costs a few megabytes. The segments and flags are exactly
+    those :func:`process_document` gives (cleaning and flags are line-local; ``heading`` and
+    ``byline``, which depend on the whole document, are in :attr:`positional` once
+    :meth:`blocks` was run through: segments of those paragraphs carry them only there).
+    ``document`` is the document with no segments; its ``cleaning`` counts are complete after
+    a full pass. :meth:`blocks` can be run again (each pass re-reads the text).
+    """
+
+    def __init__(
+        self, raw: RawDocument, options: PipelineOptions, *, block: int = LINE_BLOCK
+    ) -> None:
+        if options.segment != "lines":
+            raise ConfigError("LineStream is for --segment lines documents")
+        self.raw = raw
+        self.options = options
+        self.block = block
+        self.document = _build(raw, [], [], {})
+        self.positional: dict[int, str] = {}  # para -> "heading" / "byline"
+
+    def _spans(self) -> Iterator[tuple[int, int, int]]:
+        """(start, end, lines before start) of the blocks of the text."""
+        text = self.raw.text
+        start = lines = count = 0
+        for m in _LINE_END.finditer(text):
+            count += 1
+            if count == self.block:
+                yield start, m.end(), lines
+                start, lines, count = m.end(), lines + count, 0
+        if start < len(text):
+            yield start, len(text), lines
+
+    def blocks(self) -> Iterator[list[Segment]]:
+        """The segments, a block at a time, without the positional flags."""
+        flagger = DocumentFlagger()
+        totals: dict[str, int] = {}
+        raw = self.raw
+        for start, end, before in self._spans():
+            part = RawDocument(id=raw.id, source=raw.source, text=raw.text[start:end])
+            paras, counts = _segment_texts(part, self.options)
+            for name, n in counts.items():
+                totals[name] = totals.get(name, 0) + n
+            numbers = [number + before for number, _ in paras]
+            flags = flagger.block([[t for _, _, t, _ in para] for _, para in paras], ids=numbers)
+            yield [
+                Segment(
+                    raw.id,
+                    number,
+                    1,
+                    start + s,
+                    start + e,
+                    text,
+                    _with_decode_error(para_flags[0], raw.replaced, start + s, start + e),
+                )
+                for number, ((s, e, text, _),), para_flags in zip(
+                    numbers, (para for _, para in paras), flags, strict=True
+                )
+            ]
+        self.positional = flagger.positional()
+        self.document.cleaning = totals
+
+    def cleaning_counts(self) -> dict[str, int]:
+        """The document's cleaning counts (``Document.cleaning``) without segmenting it: a
+        cleaning-only pass, for a store that writes the document row before the segments
+        (so a huge row is never rewritten to add them)."""
+        totals: dict[str, int] = {}
+        for start, end, _ in self._spans():
+            for name, n in clean_text(self.raw.text[start:end], self.options.clean).counts.items():
+                totals[name] = totals.get(name, 0) + n
+        return dict(sorted(totals.items()))
+
+    def materialize(self) -> Document:
+        """The whole document with its segments (what :func:`process_document` returns)."""
+        segments = [s for block in self.blocks() for s in block]
+        for i, s in enumerate(segments):
+            if s.para in self.positional:
+                segments[i] = Segment(
+                    s.doc, s.para, s.sent, s.start, s.end, s.text,
+                    _add_flag(s.flags, self.positional[s.para]),
+                )  # fmt: skip
+        doc = self.document
+        return Document(
+            id=doc.id,
+            source=doc.source,
+            text=doc.text,
+            segments=segments,
+            encoding=doc.encoding,
+            warnings=list(doc.warnings),
+            cleaning=dict(doc.cleaning),
+            order=doc.order,
+            meta=dict(doc.meta),
+        )
+
+
+def _add_flag(flags: Flags, name: str) -> Flags:
+    from corpus.flags import with_flag
+
+    return with_flag(flags, name)
+
+
+def iter_documents(
+    raws: Iterable[RawDocument], options: PipelineOptions | None = None, *, block: int = LINE_BLOCK
+) -> Iterator[Document | LineStream]:
+    """Clean, segment and flag documents one at a time, as they are read (no batch flags).
+
+    A ``--segment lines`` document of more than ``block`` lines comes as a
+    :class:`LineStream`; every other one as a :class:`Document` (as
+    :func:`process_document` gives it).
+    """
+    options = options or PipelineOptions()
+    for raw in raws:
+        # "\r\n" counts twice: a document near the limit may stream, which changes nothing.
+        if options.segment == "lines" and raw.text.count("\n") + raw.text.count("\r") > block:
+            yield LineStream(raw, options, block=block)
+        else:
+            yield process_document(raw, options)
 
 
 def segment_text(

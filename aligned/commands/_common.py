@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from corpus.clean import CleanOptions
@@ -242,31 +242,44 @@ def read_documents(
     Paths in ``exclude`` (the command's own outputs) are never read; each one met is named in
     a note line.
     """
-    fmt = None if args.input_format == "auto" else args.input_format
-    raws: list[RawDocument] = []
-    failures = 0
+    reader = DocumentReader(args, exclude=exclude)
+    raws = list(reader)
+    return raws, reader.failures
 
-    def skipped(item: Skipped) -> None:
-        note(item.message, quiet=args.quiet)
 
-    for item in read_sources(
-        args.sources,
-        encoding=args.encoding,
-        stdin=sys.stdin.buffer,
-        fmt=fmt,
-        decode_errors=args.decode_errors,
-        doc_id=args.doc_id,
-        exclude=exclude,
-        on_skip=skipped,
-    ):
-        if isinstance(item, ReadFailure):
-            failures += 1
-            print(f"songngu: error: {item.error}", file=sys.stderr)
-            continue
-        for w in item.warnings:
-            warn(w, quiet=args.quiet)
-        raws.append(item)
-    return raws, failures
+class DocumentReader:
+    """:func:`read_documents` as a stream (``run`` stores documents as they are read): iterate
+    it once for the documents; ``failures`` counts the unreadable ones met so far."""
+
+    def __init__(self, args: argparse.Namespace, *, exclude: Iterable[str] = ()) -> None:
+        self.args = args
+        self.exclude = list(exclude)
+        self.failures = 0
+
+    def __iter__(self) -> Iterator[RawDocument]:
+        args = self.args
+        fmt = None if args.input_format == "auto" else args.input_format
+
+        def skipped(item: Skipped) -> None:
+            note(item.message, quiet=args.quiet)
+
+        for item in read_sources(
+            args.sources,
+            encoding=args.encoding,
+            stdin=sys.stdin.buffer,
+            fmt=fmt,
+            decode_errors=args.decode_errors,
+            doc_id=args.doc_id,
+            exclude=self.exclude,
+            on_skip=skipped,
+        ):
+            if isinstance(item, ReadFailure):
+                self.failures += 1
+                print(f"songngu: error: {item.error}", file=sys.stderr)
+                continue
+            for w in item.warnings:
+                warn(w, quiet=args.quiet)
+            yield item
 
 
 MODEL_OPTIONS = (

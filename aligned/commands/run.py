@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
 from aligned.commands._common import (
+    DocumentReader,
     add_input_options,
     add_model_options,
     add_wait_option,
@@ -16,15 +18,15 @@ from aligned.commands._common import (
     model_options,
     note,
     pipeline_options,
-    read_documents,
     warn,
     writer_options,
 )
 from aligned.distributed import ENGINES, ModelSpec, chunk_translator
 from aligned.formats import FORMATS, run_formats
 from aligned.runner import DEFAULT_COMMIT_EVERY, REPORT_NAME, STORE_NAME, RunResult, run_corpus
+from aligned.store import BoilerplateChange
 from corpus.errors import EXIT_DATA, EXIT_OK, DataError
-from corpus.pipeline import process_documents
+from corpus.pipeline import iter_documents
 from translate.types import Translator
 
 HELP = "read, clean, segment, translate and export: the whole job, resumable"
@@ -51,7 +53,13 @@ with this model and settings, and write OUT/:
 Run it again into the same OUT/ to resume after an interruption or to add documents: only
 what is missing is translated, and the exports are rewritten from the store. Segments flagged
 with a --drop flag (default: the site-furniture flags) stay in the store, flagged, but are not
-translated or exported. If the model is unavailable the segments are still stored (exit 69).
+translated or exported. If the model is unavailable the segments are still stored (exit 69);
+--no-translate stores them without loading a model.
+
+Documents are stored as they are read, so memory does not grow with the input (a file of a
+million lines with --segment lines streams through). A paragraph repeated in enough documents
+of the store (3, and a fifth of them) is flagged `boilerplate` in all of them, whatever run
+added them; the summary says when a run changed such flags.
 
 Documents keep their ids (the path under the argument it was found under, the JSONL id, or
 --doc-id for stdin) and, while their text is the same, every sentence keeps its id, its
@@ -89,6 +97,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_model_options(p)
     add_wait_option(p)
+    p.add_argument(
+        "--no-translate",
+        action="store_true",
+        help="read, segment, flag and store only: no model is loaded and no export is "
+        "written; run again without it to translate",
+    )
     p.add_argument(
         "--commit-every",
         type=int,
@@ -137,13 +151,16 @@ def run(args: argparse.Namespace) -> int:
     )
     options = pipeline_options(args)
     # Never read what the run writes (OUT/ holds the store, the exports and the report).
-    raws, failures = read_documents(args, exclude=[args.output])
-    if not raws:
+    reader = DocumentReader(args, exclude=[args.output])
+    raws = iter(reader)
+    first = next(raws, None)
+    if first is None:
         raise DataError(
             f"no document could be read from {' '.join(args.sources)}; nothing to run "
             "(see the errors above)"
         )
-    docs = process_documents(raws, options)
+    # Documents stream from the reader to the store: none is held longer than it is stored.
+    docs = iter_documents(itertools.chain([first], raws), options)
 
     def load() -> Translator:
         return load_translator_from_args(args)
@@ -159,7 +176,9 @@ def run(args: argparse.Namespace) -> int:
         wait=lock["wait"],
         on_wait=lock["on_wait"],
         report=not args.no_report,
+        translate=not args.no_translate,
     )
+    failures = reader.failures
     if not args.quiet:
         print(summary(result, failures=failures), file=sys.stderr)
     for line in history_notes(result):
@@ -176,12 +195,26 @@ def run(args: argparse.Namespace) -> int:
 def summary(r: RunResult, *, failures: int = 0) -> str:
     """The one-screen report of a run."""
     flags = ", ".join(f"{k} {v}" for k, v in r.flag_counts.items()) or "none"
+    if not r.signature:  # --no-translate
+        return "\n".join(
+            [
+                f"songngu: run finished in {r.seconds:.1f} s: {r.store.parent}/ (stored only: "
+                "--no-translate)",
+                f"  documents   {r.documents} in the store ({r.added} new, {r.changed} changed, "
+                f"{r.unchanged} unchanged)" + (f"; {failures} inputs failed" if failures else ""),
+                *changed_lines(r),
+                f"  segments    {r.segments}, {r.flagged} flagged ({flags})",
+                *boilerplate_lines(r.boilerplate),
+                "  translate   run the same command without --no-translate",
+            ]
+        )
     lines = [
         f"songngu: run finished in {r.seconds:.1f} s: {r.store.parent}/",
         f"  documents   {r.documents} in the store ({r.added} new, {r.changed} changed, "
         f"{r.unchanged} unchanged)" + (f"; {failures} inputs failed" if failures else ""),
         *changed_lines(r),
         f"  segments    {r.segments}, {r.flagged} flagged ({flags})",
+        *boilerplate_lines(r.boilerplate),
         f"  left out    {r.left_out} segments with a --drop flag (stored, not translated)",
         f"  translated  {r.translated} now, {r.cached} skipped (already in the store)",
         f"  system      {r.signature}",
@@ -192,6 +225,38 @@ def summary(r: RunResult, *, failures: int = 0) -> str:
     )
     lines.append(f"  checks      {checks or 'no segment flagged'} (details: songngu check --list)")
     return "\n".join(lines)
+
+
+def boilerplate_lines(b: BoilerplateChange | None) -> list[str]:
+    """What the store-wide repeat count changed: paragraphs newly flagged ``boilerplate`` and
+    in how many documents, and the same for flags taken back (the store grew, so a paragraph's
+    share fell under the threshold)."""
+    if b is None:
+        return []
+    lines = []
+    if b.flagged_segments:
+        n = b.flagged_paragraphs
+        repeats = (
+            str(b.repeats_min)
+            if b.repeats_min == b.repeats_max
+            else f"{b.repeats_min} to {b.repeats_max}"
+        )
+        lines.append(
+            f"  boilerplate {n} {'paragraph now repeats' if n == 1 else 'paragraphs now repeat'} "
+            f"in {repeats} documents; flagged in {_docs(b.flagged_documents)}"
+        )
+    if b.unflagged_segments:
+        n = b.unflagged_paragraphs
+        lines.append(
+            f"  boilerplate {n} {'paragraph repeats' if n == 1 else 'paragraphs repeat'} in "
+            f"fewer than {b.threshold:g} of {b.documents} documents now; flag removed in "
+            f"{_docs(b.unflagged_documents)}"
+        )
+    return lines
+
+
+def _docs(n: int) -> str:
+    return f"{n} document" if n == 1 else f"{n} documents"
 
 
 MAX_CHANGED_LINES = 20  # changed documents named one per line; the rest are counted

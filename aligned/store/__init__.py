@@ -11,6 +11,8 @@ a mixin of :class:`Store`:
   … ``COMMIT``/``ROLLBACK``, nested blocks are savepoints), SQLite errors as songngu errors.
 * :mod:`~aligned.store.schema`: the DDL, :data:`MIGRATIONS`, the ``meta`` version check.
 * :mod:`~aligned.store.documents`: ``documents`` and ``segments``.
+* :mod:`~aligned.store.boilerplate`: paragraph repeats over the whole store (tables created on
+  first use) and the ``boilerplate`` flag they give.
 * :mod:`~aligned.store.translations`: ``systems``, ``translations`` (translation memory,
   pending texts).
 * :mod:`~aligned.store.refs`: ``refs`` (reference translations).
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aligned.store.boilerplate import BoilerplateChange
 from aligned.store.core import StoreCore, sqlite_errors, store_error
 from aligned.store.documents import (
     AddResult,
@@ -34,6 +37,7 @@ from aligned.store.documents import (
     Documents,
     HistoryEntry,
     ImportedSegment,
+    SegmentStats,
     SegmentText,
 )
 from aligned.store.judgements import PREFERENCES, Judgement, Judgements
@@ -99,6 +103,7 @@ __all__ = [
     "PREFERENCES",
     "SCHEMA_VERSION",
     "AddResult",
+    "BoilerplateChange",
     "CheckFlag",
     "DocumentChange",
     "HistoryEntry",
@@ -115,6 +120,7 @@ __all__ = [
     "ReviewState",
     "RowReview",
     "SegmentQuery",
+    "SegmentStats",
     "SegmentText",
     "Side",
     "Store",

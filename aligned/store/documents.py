@@ -17,18 +17,32 @@ stored (a store-wide counter) and never changes; listings sort by (ord, para, se
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from aligned.faults import crash_point
 from aligned.pairs import UID_RE
-from aligned.store.core import StoreCore, flags_str, flags_tuple, now, sha256
+from aligned.store.boilerplate import Boilerplate
+from aligned.store.core import flags_str, flags_tuple, now, sha256
 from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError
+from corpus.flags import with_flag
 from corpus.model import Document, Segment
+from corpus.pipeline import LineStream
+
+#: Texts longer than this (characters) are hashed and stored in pieces, never copied whole.
+BIG_TEXT = 1 << 22
+_PARTS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS document_parts (doc TEXT NOT NULL, part INTEGER NOT NULL, "
+    "text TEXT NOT NULL, PRIMARY KEY (doc, part)) WITHOUT ROWID"
+)
+#: Flags the store itself sets (``boilerplate``: :mod:`aligned.store.boilerplate`): ignored
+#: when deciding whether a re-added document is unchanged.
+STORE_FLAGS = frozenset({"boilerplate"})
 
 #: ``history.reason`` of human work whose segment was removed when its document changed.
 REASON_REMOVED = "segment-removed"
@@ -114,6 +128,21 @@ class ImportedSegment:
     uid: str = ""  # the exported id it had (``doc#hex``); kept when free, else a fresh one
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentStats:
+    """Stored segments: all, with any flag, with a ``drop`` flag; segments per flag."""
+
+    segments: int
+    flagged: int
+    dropped: int
+    flag_counts: dict[str, int]
+
+    @property
+    def kept(self) -> int:
+        """Segments without a ``drop`` flag (translated and exported)."""
+        return self.segments - self.dropped
+
+
 def match_segments(old: Sequence[str], new: Sequence[str]) -> dict[int, int]:
     """Which old segment each new segment continues: ``{new index: old index}``.
 
@@ -138,27 +167,101 @@ def match_segments(old: Sequence[str], new: Sequence[str]) -> dict[int, int]:
     return match
 
 
-class Documents(StoreCore):
+def text_digest(text: str) -> str:
+    """``sha256`` of text as UTF-8, encoded piecewise (no whole copy of a big text)."""
+    if len(text) <= BIG_TEXT:
+        return sha256(text)
+    h = hashlib.sha256()
+    for i in range(0, len(text), BIG_TEXT):
+        h.update(text[i : i + BIG_TEXT].encode("utf-8"))
+    return h.hexdigest()
+
+
+class _UidFilter:
+    """The uids a streamed document used so far, in 16 MB whatever its length: a bitmap of
+    their hashes (a clear bit: surely unused; a set bit: look it up) plus an exact set of the
+    few reserved ones (history)."""
+
+    BITS = 1 << 27
+
+    def __init__(self, reserved: Iterable[str]) -> None:
+        self.bits = bytearray(self.BITS // 8)
+        self.exact = set(reserved)
+        for uid in self.exact:
+            self.add(uid)
+
+    def _bit(self, uid: str) -> tuple[int, int]:
+        i = int(uid[-10:], 16) % self.BITS
+        return i >> 3, 1 << (i & 7)
+
+    def maybe(self, uid: str) -> bool:
+        byte, bit = self._bit(uid)
+        return bool(self.bits[byte] & bit)
+
+    def add(self, uid: str) -> None:
+        byte, bit = self._bit(uid)
+        self.bits[byte] |= bit
+
+
+def _plain(segments: Iterable[Segment]) -> list[Segment]:
+    """Segments without the flags the store sets (for the unchanged test)."""
+    return [
+        s
+        if not STORE_FLAGS.intersection(s.flags)
+        else Segment(
+            s.doc,
+            s.para,
+            s.sent,
+            s.start,
+            s.end,
+            s.text,
+            tuple(f for f in s.flags if f not in STORE_FLAGS),
+        )
+        for s in segments
+    ]
+
+
+class Documents(Boilerplate):
     """Documents and their segments."""
 
     # -- writing ----------------------------------------------------------------------------
 
-    def add_documents(self, docs: Sequence[Document]) -> AddResult:
-        """Insert or update documents and their segments in one transaction (rule: module doc)."""
+    def add_documents(self, docs: Iterable[Document | LineStream]) -> AddResult:
+        """Insert or update documents and their segments in one transaction (rule: module doc).
+
+        A :class:`~corpus.pipeline.LineStream` is stored as its blocks come (memory: one
+        block); its digest and unchanged test are streamed too, and only a changed one is
+        held whole (to match its segments with the stored ones).
+        """
         added: list[str] = []
         changed: list[str] = []
         unchanged: list[str] = []
         changes: list[DocumentChange] = []
         with self.transaction():
-            for doc in docs:
-                digest = sha256(doc.text)
+            self._boilerplate_tables()
+            for item in docs:
+                doc = item.document if isinstance(item, LineStream) else item
+                digest = text_digest(doc.text)
                 row = self.db.execute(
                     "SELECT sha256 FROM documents WHERE id = ?", (doc.id,)
                 ).fetchone()
-                if row is None:
+                if isinstance(item, LineStream):
+                    if row is None:
+                        self._insert_stream(item, digest)
+                        added.append(doc.id)
+                    elif row[0] == digest and self._same_stream(item):
+                        self.db.execute(
+                            "UPDATE documents SET meta = ? WHERE id = ?",
+                            (json.dumps(doc.meta, sort_keys=True, ensure_ascii=False), doc.id),
+                        )
+                        unchanged.append(doc.id)
+                    else:
+                        changes.append(self._update_document(item.materialize(), digest))
+                        changed.append(doc.id)
+                elif row is None:
                     self._insert_document(doc, digest)
                     added.append(doc.id)
-                elif row[0] == digest and self.segments(doc.id) == list(doc.segments):
+                elif row[0] == digest and _plain(self.segments(doc.id)) == _plain(doc.segments):
                     # Metadata (a page's title, date) may change while the text does not.
                     self.db.execute(
                         "UPDATE documents SET meta = ? WHERE id = ?",
@@ -182,6 +285,7 @@ class Documents(StoreCore):
         this document and no other segment has it; otherwise the segment gets a fresh one.
         """
         with self.transaction():
+            self._boilerplate_tables()
             self.db.execute(
                 "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord) "
                 "VALUES (?, ?, ?, '', 'utf-8', '{}', ?)",
@@ -196,6 +300,7 @@ class Documents(StoreCore):
                     (doc_id, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid),
                 )
                 ids.append(int(cur.lastrowid or 0))
+            self._index_paragraphs(doc_id, [(s.para, s.text) for s in segments])
         return ids
 
     def _next_ord(self) -> int:
@@ -250,6 +355,16 @@ class Documents(StoreCore):
         return [u if u is not None else next(fresh) for u in kept]
 
     def _insert_document(self, doc: Document, digest: str) -> None:
+        self._insert_document_row(doc, digest)
+        self._insert_segments(doc.segments)
+        self._index_paragraphs(doc.id, [(s.para, s.text) for s in doc.segments])
+
+    def _insert_document_row(self, doc: Document, digest: str) -> None:
+        """The ``documents`` row. A text over :data:`BIG_TEXT` characters goes, in pieces of
+        that size, to ``document_parts`` (made on first use) and the row's ``text`` is empty
+        (:meth:`document_text` joins them): one SQLite value of 142 MB costs twice its size
+        in memory to write (and again to rewrite), a piece a few MB."""
+        big = len(doc.text) > BIG_TEXT
         self.db.execute(
             "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord, meta) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -257,14 +372,24 @@ class Documents(StoreCore):
                 doc.id,
                 doc.source,
                 digest,
-                doc.text,
+                "" if big else doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
                 self._next_ord(),
                 json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
             ),
         )
-        self._insert_segments(doc.segments)
+        if big:
+            self._write_parts(doc.id, doc.text)
+
+    def _write_parts(self, doc: str, text: str) -> None:
+        self.db.execute(_PARTS_TABLE)
+        self.db.execute("DELETE FROM document_parts WHERE doc = ?", (doc,))
+        for n, i in enumerate(range(0, len(text), BIG_TEXT)):
+            self.db.execute(
+                "INSERT INTO document_parts (doc, part, text) VALUES (?, ?, ?)",
+                (doc, n, text[i : i + BIG_TEXT]),
+            )
 
     def _insert_segments(self, segments: Sequence[Segment]) -> None:
         if not segments:
@@ -278,6 +403,84 @@ class Documents(StoreCore):
                 for s, uid in zip(segments, uids, strict=True)
             ],
         )
+
+    def _insert_stream(self, stream: LineStream, digest: str) -> None:
+        """Insert a new streamed document: its segments block by block (uids as
+        :meth:`_new_uids` gives them, the used ones in a :class:`_UidFilter`), then the
+        positional flags known at the end."""
+        doc = stream.document
+        # Counted first, so the (perhaps huge) row is written once: an UPDATE would copy it.
+        doc.cleaning = stream.cleaning_counts()
+        self._insert_document_row(doc, digest)
+        used = _UidFilter(
+            str(r[0]) for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
+        )
+
+        def taken(uid: str) -> bool:
+            # Only a uid the filter may have seen is looked up (rows of earlier blocks are in
+            # the table, those of this block in `block_uids`).
+            return used.maybe(uid) and (
+                uid in used.exact
+                or uid in block_uids
+                or self.db.execute("SELECT 1 FROM segments WHERE uid = ?", (uid,)).fetchone()
+                is not None
+            )
+
+        for block in stream.blocks():
+            rows = []
+            block_uids: set[str] = set()
+            for s in block:
+                n = 0
+                while taken(uid := segment_uid(doc.id, s.text, n)):
+                    n += 1
+                used.add(uid)
+                block_uids.add(uid)
+                rows.append(
+                    (s.doc, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid)
+                )
+            self.db.executemany(
+                "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._add_paragraph_rows(doc.id, [(s.para, s.text) for s in block])
+        self._count_paragraphs(doc.id)
+        for para, name in stream.positional.items():
+            for seg_id, flags in self.db.execute(
+                "SELECT id, flags FROM segments WHERE doc = ? AND para = ?", (doc.id, para)
+            ).fetchall():
+                self.db.execute(
+                    "UPDATE segments SET flags = ? WHERE id = ?",
+                    (flags_str(with_flag(flags_tuple(flags), name)), seg_id),
+                )
+
+    def _same_stream(self, stream: LineStream) -> bool:
+        """Whether the stored segments of the stream's document are the stream's (store flags
+        ignored), read side by side without holding either."""
+        doc = stream.document.id
+        rows = self.db.execute(
+            "SELECT doc, para, sent, start, end, text, flags FROM segments WHERE doc = ? "
+            "ORDER BY para, sent",
+            (doc,),
+        )
+        positional: dict[int, str] = {}
+        for block in stream.blocks():
+            if not block:  # fetchmany(0) would read every row
+                continue
+            stored = rows.fetchmany(len(block))
+            if len(stored) != len(block):
+                return False
+            for s, (d, p, n, a, b, t, f) in zip(block, stored, strict=True):
+                flags = [x for x in flags_tuple(f) if x not in STORE_FLAGS]
+                for name in ("heading", "byline"):
+                    if name in flags:
+                        flags.remove(name)
+                        positional[int(p)] = name
+                if (s.doc, s.para, s.sent, s.start, s.end, s.text, s.flags) != (
+                    d, p, n, a, b, t, tuple(flags)
+                ):  # fmt: skip
+                    return False
+        return rows.fetchone() is None and positional == stream.positional
 
     def _update_document(self, doc: Document, digest: str) -> DocumentChange:
         """Update a changed document in place (rules: module docstring)."""
@@ -307,13 +510,21 @@ class Documents(StoreCore):
                 for j, row in kept
             ],
         )
+        big = len(doc.text) > BIG_TEXT
+        if (
+            big
+            or self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
+            ).fetchone()
+        ):
+            self._write_parts(doc.id, doc.text if big else "")
         self.db.execute(
             "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ?, "
             "meta = ? WHERE id = ?",
             (
                 doc.source,
                 digest,
-                doc.text,
+                "" if big else doc.text,
                 doc.encoding,
                 json.dumps(doc.cleaning, sort_keys=True),
                 json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
@@ -322,6 +533,8 @@ class Documents(StoreCore):
         )
         fresh = [s for j, s in enumerate(new) if j not in match]
         self._insert_segments(fresh)
+        self._unindex_paragraphs(doc.id)
+        self._index_paragraphs(doc.id, [(s.para, s.text) for s in new])
         if moved and fresh:
             self.db.executemany(
                 "INSERT OR IGNORE INTO translations (segment, signature, source, text, score, "
@@ -477,10 +690,21 @@ class Documents(StoreCore):
         }
 
     def document_text(self, doc: str) -> str:
-        """The cleaned text of document ``doc``; KeyError if it is not in the store."""
+        """The text of document ``doc``; KeyError if it is not in the store. (A text of more
+        than :data:`BIG_TEXT` characters is kept in ``document_parts``.)"""
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
         if row is None:
             raise KeyError(doc)
+        if (
+            row[0] == ""
+            and self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
+            ).fetchone()
+        ):
+            parts = self.db.execute(
+                "SELECT text FROM document_parts WHERE doc = ? ORDER BY part", (doc,)
+            )
+            return "".join(str(r[0]) for r in parts)
         return str(row[0])
 
     def counts(self) -> dict[str, int]:
@@ -489,3 +713,18 @@ class Documents(StoreCore):
             table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("documents", "segments", "systems", "translations", "reviews")
         }
+
+    def segment_stats(self, drop: frozenset[str] = frozenset()) -> SegmentStats:
+        """Counts of the stored segments by flag, in one query over the flag combinations."""
+        segments = flagged = dropped = 0
+        counts: dict[str, int] = {}
+        for value, n in self.db.execute("SELECT flags, count(*) FROM segments GROUP BY flags"):
+            flags = flags_tuple(str(value))
+            segments += n
+            if flags:
+                flagged += n
+            if drop.intersection(flags):
+                dropped += n
+            for f in flags:
+                counts[f] = counts.get(f, 0) + n
+        return SegmentStats(segments, flagged, dropped, dict(sorted(counts.items())))

@@ -8,12 +8,13 @@ already translated under a signature, in any document, is copied, not translated
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from aligned.faults import crash_point
-from aligned.store.core import StoreCore, flags_tuple, now
+from aligned.store.core import StoreCore, now
 from corpus.errors import ConfigError, DataError
 from translate.types import Hypothesis
 
@@ -92,6 +93,18 @@ class SystemInfo:
         }
 
 
+_PENDING_TABLES = itertools.count()
+
+
+def _pending_where(signature: str, drop: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """SQL condition (on ``segments s``) and parameters: no translation under ``signature``
+    and none of the ``drop`` flags (stored comma-joined)."""
+    where = "NOT EXISTS (SELECT 1 FROM translations t WHERE t.segment = s.id AND t.signature = ?)"
+    flags = sorted(drop)
+    where += "".join(" AND instr(',' || s.flags || ',', ?) = 0" for _ in flags)
+    return where, (signature, *(f",{f}," for f in flags))
+
+
 def signature_fields(signature: str) -> dict[str, str]:
     """The ``key:value`` fields of a signature string (``{}`` for a free-form one)."""
     fields: dict[str, str] = {}
@@ -162,47 +175,75 @@ class Translations(StoreCore):
 
     # -- translation memory -----------------------------------------------------------------
 
-    def pending(self, signature: str, drop: frozenset[str]) -> list[PendingText]:
+    #: Pending texts read from the store per query while a run iterates them.
+    PENDING_PAGE = 4096
+
+    def pending(self, signature: str, drop: frozenset[str]) -> Iterator[PendingText]:
         """Texts that segments not flagged with ``drop`` still need under ``signature``.
 
         Unique texts in input order (document order, para, sent) of their first segment, so
-        a resumed run sends the same batches as an uninterrupted one.
+        a resumed run sends the same batches as an uninterrupted one; each with its segments
+        in that order. Streamed: the list is taken when iteration starts (into a temporary
+        table, on disk when large) and read back :attr:`PENDING_PAGE` texts at a time, so
+        writing translations while iterating does not change it, and a million pending
+        texts are never in memory at once.
         """
-        rows = self.db.execute(
-            "SELECT s.id, s.text, s.flags FROM segments s JOIN documents d ON d.id = s.doc "
-            "WHERE NOT EXISTS (SELECT 1 FROM translations t WHERE t.segment = s.id "
-            "AND t.signature = ?) ORDER BY d.ord, s.doc, s.para, s.sent",
-            (signature,),
+        where, params = _pending_where(signature, drop)
+        table = f"songngu_pending_{id(self)}_{next(_PENDING_TABLES)}"
+        self.db.execute(
+            f"CREATE TEMP TABLE {table} (first INTEGER PRIMARY KEY, text TEXT, ids TEXT)"
         )
-        by_text: dict[str, list[int]] = {}
-        for seg_id, text, flags in rows:
-            if drop.intersection(flags_tuple(flags)):
-                continue
-            by_text.setdefault(text, []).append(seg_id)
-        return [PendingText(t, tuple(ids)) for t, ids in by_text.items()]
+        try:
+            self.db.execute(
+                f"INSERT INTO {table} (first, text, ids) "
+                "SELECT min(rn), text, group_concat(rn || ':' || id) FROM ("
+                "SELECT s.id AS id, s.text AS text, "
+                "row_number() OVER (ORDER BY d.ord, s.doc, s.para, s.sent) AS rn "
+                f"FROM segments s JOIN documents d ON d.id = s.doc WHERE {where}"
+                ") GROUP BY text",
+                params,
+            )
+            last = 0
+            while True:
+                rows = self.db.execute(
+                    f"SELECT first, text, ids FROM {table} WHERE first > ? ORDER BY first LIMIT ?",
+                    (last, self.PENDING_PAGE),
+                ).fetchall()
+                if not rows:
+                    break
+                for _first, text, ids in rows:
+                    pairs = sorted(tuple(map(int, x.split(":"))) for x in str(ids).split(","))
+                    yield PendingText(str(text), tuple(i for _, i in pairs))
+                last = int(rows[-1][0])
+        finally:
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
-    def fill_from_memory(self, signature: str, pending: Sequence[PendingText]) -> int:
+    def pending_count(self, signature: str, drop: frozenset[str]) -> int:
+        """Segments (not texts) that :meth:`pending` would give."""
+        where, params = _pending_where(signature, drop)
+        return int(
+            self.db.execute(f"SELECT count(*) FROM segments s WHERE {where}", params).fetchone()[0]
+        )
+
+    def fill_from_memory(self, signature: str, drop: frozenset[str]) -> int:
         """Copy translations of texts already translated under ``signature`` (any document)
-        to the pending segments; return the number of segments filled."""
-        filled = 0
+        to the pending segments (:meth:`pending`); return the number of segments filled.
+
+        One statement: each pending segment whose text has a translation under
+        ``signature`` gets a copy of the first one stored (the memory's index order)."""
+        where, params = _pending_where(signature, drop)
         with self.transaction():
-            for item in pending:
-                row = self.db.execute(
-                    "SELECT text, score, src_tokens, tgt_tokens, split, parts, notes, created "
-                    "FROM translations WHERE signature = ? AND source = ? LIMIT 1",
-                    (signature, item.text),
-                ).fetchone()
-                if row is None:
-                    continue
-                for seg in item.segments:
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO translations (segment, signature, source, text, "
-                        "score, src_tokens, tgt_tokens, split, parts, notes, created) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (seg, signature, item.text, *row),
-                    )
-                    filled += 1
-        return filled
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO translations (segment, signature, source, text, score, "
+                "src_tokens, tgt_tokens, split, parts, notes, created) "
+                "SELECT s.id, m.signature, m.source, m.text, m.score, m.src_tokens, "
+                "m.tgt_tokens, m.split, m.parts, m.notes, m.created FROM segments s "
+                "JOIN translations m ON m.id = (SELECT t.id FROM translations t "
+                "WHERE t.signature = ? AND t.source = s.text LIMIT 1) "
+                f"WHERE {where}",
+                (signature, *params),
+            )
+            return max(cur.rowcount, 0)
 
     # -- writing ----------------------------------------------------------------------------
 

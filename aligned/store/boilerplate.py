@@ -1,0 +1,212 @@
+"""Tables ``boilerplate_paras`` and ``boilerplate_counts``: paragraph repeats over the whole store.
+
+Why: the ``boilerplate`` flag marks a paragraph repeated across documents (a site's footer). A
+batch sees only its own documents, so five articles added in five runs never showed their shared
+footer as a repeat; counted over every stored document, the footer is flagged as soon as it
+repeats enough, in every document that has it, earlier ones included.
+
+``boilerplate_paras`` holds one row per paragraph of every document: (doc, para, key), key the
+first 8 bytes of the BLAKE2b hash of ``corpus.flags.paragraph_key`` (NFC, whitespace, case and
+digits folded) as a signed 64-bit integer; ``boilerplate_counts`` holds, per key, the number of
+documents having it. Both are kept up to date as documents are added or changed, in the same
+transaction. They are created on first use (``CREATE TABLE IF NOT EXISTS``), not by a schema
+migration: they are an index that can be rebuilt from ``segments`` at any time, and a store
+without them (older, or only read so far) gets them filled from its segments the first time a
+document is added. The rule (how many documents make a repeat) is
+``corpus.flags.boilerplate_threshold``; :meth:`Boilerplate.update_boilerplate` applies it to
+the stored flags of every segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from aligned.store.core import StoreCore, flags_str, flags_tuple
+from corpus.flags import boilerplate_threshold, paragraph_key, with_flag
+
+FLAG = "boilerplate"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS boilerplate_paras (
+    doc TEXT NOT NULL,
+    para INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    PRIMARY KEY (doc, para)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS boilerplate_paras_key ON boilerplate_paras (key);
+CREATE TABLE IF NOT EXISTS boilerplate_counts (key INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS boilerplate_counts_docs ON boilerplate_counts (docs);
+"""
+
+
+def paragraph_hash(texts: Iterable[str]) -> int | None:
+    """The stored key of a paragraph (its segment texts), None for an empty paragraph."""
+    key = paragraph_key(list(texts))
+    if not key:
+        return None
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def paragraph_rows(doc: str, segments: Iterable[tuple[int, str]]) -> Iterator[tuple[str, int, int]]:
+    """``(doc, para, key)`` rows of a document's segments given as (para, text) in order."""
+    para: int | None = None
+    texts: list[str] = []
+    for number, text in segments:
+        if number != para:
+            if para is not None and (key := paragraph_hash(texts)) is not None:
+                yield doc, para, key
+            para, texts = number, []
+        texts.append(text)
+    if para is not None and (key := paragraph_hash(texts)) is not None:
+        yield doc, para, key
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateChange:
+    """What :meth:`Boilerplate.update_boilerplate` changed in the stored flags.
+
+    ``flagged_paragraphs``: distinct paragraphs (keys) whose segments got the flag, each
+    occurring in between ``repeats_min`` and ``repeats_max`` documents; ``flagged_documents``:
+    documents with at least one segment newly flagged; ``flagged_segments``: segments newly
+    flagged. The ``unflagged_*`` counts are the same for segments that lost the flag (their
+    paragraph no longer reaches the threshold, e.g. its share fell as the store grew).
+    """
+
+    documents: int  # documents in the store
+    threshold: float  # documents a paragraph needed
+    flagged_paragraphs: int = 0
+    repeats_min: int = 0
+    repeats_max: int = 0
+    flagged_documents: int = 0
+    flagged_segments: int = 0
+    unflagged_paragraphs: int = 0
+    unflagged_documents: int = 0
+    unflagged_segments: int = 0
+
+
+class Boilerplate(StoreCore):
+    """Paragraph counts over the whole store and the ``boilerplate`` flag they give."""
+
+    def _boilerplate_tables(self) -> None:
+        """Create the tables if needed (first use), filling them from the stored segments.
+
+        Checked every time (one cheap lookup): a transaction that created them may have been
+        rolled back since."""
+        exists = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'boilerplate_counts'"
+        ).fetchone()
+        if exists is not None:
+            return
+        with self.transaction():
+            for statement in _TABLES.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            docs = [str(r[0]) for r in self.db.execute("SELECT id FROM documents")]
+            for doc in docs:
+                self._index_paragraphs(doc, self._stored_paragraph_texts(doc))
+
+    def _stored_paragraph_texts(self, doc: str) -> list[tuple[int, str]]:
+        return [
+            (int(p), str(t))
+            for p, t in self.db.execute(
+                "SELECT para, text FROM segments WHERE doc = ? ORDER BY para, sent", (doc,)
+            )
+        ]
+
+    def _index_paragraphs(self, doc: str, segments: Iterable[tuple[int, str]]) -> None:
+        """Add the paragraphs of ``doc`` (its segments as (para, text), in order) to the
+        counts; the caller has removed any earlier ones (:meth:`_unindex_paragraphs`)."""
+        self._add_paragraph_rows(doc, segments)
+        self._count_paragraphs(doc)
+
+    def _add_paragraph_rows(self, doc: str, segments: Iterable[tuple[int, str]]) -> None:
+        """Index paragraphs of ``doc`` (whole paragraphs: a block of a stream ends at a line);
+        :meth:`_count_paragraphs` counts the document once all are in. The tables exist:
+        writers call :meth:`_boilerplate_tables` before storing anything."""
+        self.db.executemany(
+            "INSERT INTO boilerplate_paras (doc, para, key) VALUES (?, ?, ?)",
+            paragraph_rows(doc, segments),
+        )
+
+    def _count_paragraphs(self, doc: str) -> None:
+        """Count ``doc`` once for each distinct paragraph key it has."""
+        self.db.execute(
+            "INSERT INTO boilerplate_counts (key, docs) "
+            "SELECT DISTINCT key, 1 FROM boilerplate_paras WHERE doc = ? AND true "
+            "ON CONFLICT (key) DO UPDATE SET docs = docs + 1",
+            (doc,),
+        )
+
+    def _unindex_paragraphs(self, doc: str) -> None:
+        """Remove the paragraphs of ``doc`` from the counts (before it is re-indexed)."""
+        self.db.execute(
+            "UPDATE boilerplate_counts SET docs = docs - 1 WHERE key IN "
+            "(SELECT key FROM boilerplate_paras WHERE doc = ?)",
+            (doc,),
+        )
+        self.db.execute("DELETE FROM boilerplate_counts WHERE docs <= 0")
+        self.db.execute("DELETE FROM boilerplate_paras WHERE doc = ?", (doc,))
+
+    def paragraph_repeats(self, doc: str, para: int) -> int:
+        """In how many stored documents paragraph ``doc:para`` occurs (0: not indexed)."""
+        self._boilerplate_tables()
+        row = self.db.execute(
+            "SELECT c.docs FROM boilerplate_paras p JOIN boilerplate_counts c ON c.key = p.key "
+            "WHERE p.doc = ? AND p.para = ?",
+            (doc, para),
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def update_boilerplate(self, *, min_docs: int = 3, min_share: float = 0.2) -> BoilerplateChange:
+        """Make the ``boilerplate`` flag of every stored segment follow the store-wide rule.
+
+        A segment has the flag exactly when its paragraph occurs in at least
+        ``corpus.flags.boilerplate_threshold(documents in the store)`` documents: what one
+        batch of all the stored documents would give. Runs in one transaction; returns what
+        changed.
+        """
+        self._boilerplate_tables()
+        with self.transaction():
+            documents = int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
+            needed = boilerplate_threshold(documents, min_docs=min_docs, min_share=min_share)
+            # Integer comparison: a count reaches a fractional threshold at its ceiling.
+            at_least = int(-(-needed // 1))
+            gain = self.db.execute(
+                "SELECT s.id, s.doc, s.flags, p.key, c.docs FROM boilerplate_counts c "
+                "JOIN boilerplate_paras p ON p.key = c.key "
+                "JOIN segments s ON s.doc = p.doc AND s.para = p.para "
+                "WHERE c.docs >= ? AND instr(',' || s.flags || ',', ',boilerplate,') = 0",
+                (at_least,),
+            ).fetchall()
+            lose = self.db.execute(
+                "SELECT s.id, s.doc, s.flags, p.key FROM segments s "
+                "LEFT JOIN boilerplate_paras p ON p.doc = s.doc AND p.para = s.para "
+                "LEFT JOIN boilerplate_counts c ON c.key = p.key "
+                "WHERE instr(',' || s.flags || ',', ',boilerplate,') > 0 "
+                "AND coalesce(c.docs, 0) < ?",
+                (at_least,),
+            ).fetchall()
+            self.db.executemany(
+                "UPDATE segments SET flags = ? WHERE id = ?",
+                [(flags_str(with_flag(flags_tuple(f), FLAG)), i) for i, _, f, _, _ in gain]
+                + [
+                    (flags_str(with_flag(flags_tuple(f), FLAG, present=False)), i)
+                    for i, _, f, _ in lose
+                ],
+            )
+        repeats = [int(r[4]) for r in gain]
+        return BoilerplateChange(
+            documents=documents,
+            threshold=needed,
+            flagged_paragraphs=len({r[3] for r in gain}),
+            repeats_min=min(repeats, default=0),
+            repeats_max=max(repeats, default=0),
+            flagged_documents=len({r[1] for r in gain}),
+            flagged_segments=len(gain),
+            unflagged_paragraphs=len({r[3] for r in lose}),
+            unflagged_documents=len({r[1] for r in lose}),
+            unflagged_segments=len(lose),
+        )
