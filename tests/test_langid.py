@@ -237,3 +237,21 @@ def test_not_english_on_real_opus_mt_outputs() -> None:
         flagged += [t for s, t in zip(sources, outputs, strict=True) if not_english(s, t)]
     # Measured by benchmarks/langid.py: 2 of 2,010 (0.1 %), the same headline in both systems.
     assert flagged == ["Kanye West: Rapper renamed Ye", "Rapper Kanye West renamed Ye."]
+
+
+def test_plain_vietnamese_is_decided_without_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sentence with enough Vietnamese-only letters never reaches py3langid (the fast path
+    of storing a large corpus); text without them still does."""
+    import corpus.langid as langid
+
+    def no_model() -> None:
+        raise AssertionError("the model was consulted")
+
+    monkeypatch.setattr(langid, "_identifier", no_model)
+    sentence = "Bộ Công an cho biết sẽ xử lý nghiêm các trường hợp vi phạm."
+    assert langid.vietnamese_at_sight(sentence)
+    assert not langid.is_not_vietnamese(sentence)
+    assert langid.segment_flags([[sentence]]) == [[False]]
+    assert not langid.vietnamese_at_sight("Le ministère a annoncé de nouvelles règles hier.")
+    with pytest.raises(AssertionError, match="the model was consulted"):
+        langid.is_not_vietnamese("Le ministère a annoncé de nouvelles règles hier.")
