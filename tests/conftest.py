@@ -6,7 +6,9 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -72,3 +74,36 @@ def pytest_terminal_summary(
     path = os.environ.get("SONGNGU_FUZZ_REPORT")
     if path:
         Path(path).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+# --- browser tests (tests/test_browser*.py): Debian's Chromium driven by Playwright ------------
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless, and no background connections (this machine's closed network refuses them).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+BROWSER_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (``make test`` installs it; a missing one fails, never skips)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium`")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=BROWSER_TIMEOUT_MS
+        )
+        try:
+            yield b
+        finally:
+            b.close()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from aligned.store import open_store
 from tests.fakes import (
@@ -30,23 +30,9 @@ from tests.fakes import (
     serving_app,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 15_000  # every wait in the page (the browser fixture is in conftest.py)
 A, B = str(SIG), str(SIG2)
 SOURCES = ["Xin chào.", "Tôi đi học.", "Trời mưa.", *XSS]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `sudo apt-get install chromium`")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def new_page(browser: Browser, width: int = 1400, height: int = 800) -> Page:

@@ -309,25 +309,7 @@ class TMXFormat(Format):
 
     def read(self, inp: TextIO | BinaryIO, *, name: str) -> Iterator[AlignedPair]:
         self.read_stats = stats = ReadStats()
-        source: Any = inp
-        options: dict[str, Any] = {}
-        if isinstance(inp.read(0), str):  # a text stream: hand lxml UTF-8 bytes
-            source = _Utf8Reader(inp)  # type: ignore[arg-type]
-            options["encoding"] = "utf-8"
-        # XXE-safe: no DTD loading, no entity expansion, no network. huge_tree lifts libxml2's
-        # 10 MB text-node limit for big TMX files of other tools; with entities never expanded
-        # it cannot be turned into an entity-expansion bomb.
-        context = etree.iterparse(
-            source,
-            events=("start", "end"),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=True,
-            remove_comments=True,
-            remove_pis=True,
-            **options,
-        )
+        context = safe_iterparse(inp)
         srclang = ""
         root_seen = False
         try:
@@ -403,9 +385,9 @@ class TMXFormat(Format):
                 elif type_ == "x-reviewed":
                     fields["reviewed"] = value.strip().lower() in ("true", "1", "yes")
                 else:
-                    _put(extra, type_, value)
+                    put_extra(extra, type_, value)
             elif tag == "note":
-                _put(extra, "note", _text(child, name))
+                put_extra(extra, "note", _text(child, name))
         stats.units += 1
         for lang in dict.fromkeys(lang for lang, _ in tuvs):
             stats.languages[lang] += 1
@@ -419,7 +401,7 @@ class TMXFormat(Format):
                 texts[side] = self._tuv(tuvs[index][1], side, extra, name)
         for i, (lang, tuv) in enumerate(tuvs):
             if i not in (src, tgt):
-                _put(extra, f"lang:{lang}", _text(tuv.find("seg"), name))
+                put_extra(extra, f"lang:{lang}", _text(tuv.find("seg"), name))
                 stats.other_texts += 1
         positional = "doc" in fields or "para" in fields or "sent" in fields
         tuid = tu.get("tuid")
@@ -467,9 +449,9 @@ class TMXFormat(Format):
         seg: Any = None
         for child in tuv:
             if child.tag == "prop":
-                _put(extra, f"{side}:{child.get('type', '')}", _text(child, name))
+                put_extra(extra, f"{side}:{child.get('type', '')}", _text(child, name))
             elif child.tag == "note":
-                _put(extra, f"{side}:note", _text(child, name))
+                put_extra(extra, f"{side}:note", _text(child, name))
             elif child.tag == "seg" and seg is None:
                 seg = child
         text = _text(seg, name)
@@ -480,7 +462,30 @@ class TMXFormat(Format):
         return text
 
 
-def _put(extra: dict[str, str], key: str, value: str) -> None:
+def safe_iterparse(inp: TextIO | BinaryIO) -> Any:
+    """``etree.iterparse`` start/end events over a TMX or XLIFF stream (text or bytes), XXE-safe:
+    no DTD loading, no entity expansion, no network. huge_tree lifts libxml2's 10 MB text-node
+    limit for big files of other tools; with entities never expanded it cannot be turned into
+    an entity-expansion bomb."""
+    source: Any = inp
+    options: dict[str, Any] = {}
+    if isinstance(inp.read(0), str):  # a text stream: hand lxml UTF-8 bytes
+        source = _Utf8Reader(inp)  # type: ignore[arg-type]
+        options["encoding"] = "utf-8"
+    return etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+        **options,
+    )
+
+
+def put_extra(extra: dict[str, str], key: str, value: str) -> None:
     """``extra[key] = value``; a key already there gets ``#2``, ``#3`` ..."""
     if key not in extra:
         extra[key] = value

@@ -61,6 +61,7 @@ from aligned import __version__
 from aligned.formats.base import ALL_FIELDS, Format, WriteStats, check_range
 from aligned.formats.inline import local, seg_text
 from aligned.formats.langs import ReadStats, matches, norm
+from aligned.formats.tmx import put_extra
 from aligned.pairs import AlignedPair
 from corpus.errors import DataError
 
@@ -365,24 +366,9 @@ class _FileInfo:
 
 def _parse(inp: TextIO | BinaryIO, name: str) -> Iterator[tuple[str, Any]]:
     """``iterparse`` events, XXE-safe, with XML errors as DataErrors naming ``name``."""
-    from aligned.formats.tmx import _refuse_entities, _Utf8Reader
+    from aligned.formats.tmx import _refuse_entities, safe_iterparse
 
-    source: Any = inp
-    options: dict[str, Any] = {}
-    if isinstance(inp.read(0), str):
-        source = _Utf8Reader(inp)  # type: ignore[arg-type]
-        options["encoding"] = "utf-8"
-    context = etree.iterparse(
-        source,
-        events=("start", "end"),
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-        **options,
-    )
+    context = safe_iterparse(inp)
     root_seen = False
     try:
         for event, el in context:
@@ -507,7 +493,7 @@ def _unit12(tu: Any, info: _FileInfo, name: str) -> _Unit:
             tgt_lang = child.get(XML_LANG) or tgt_lang
             state = child.get("state", "")
         elif tag == "note" and child.get("from") != "songngu":
-            _put(extra, "note", seg_text(child, name))
+            put_extra(extra, "note", seg_text(child, name))
         elif tag == "context-group" and child.get("name", "").startswith("x-songngu"):
             ours = True
             for ctx in child:
@@ -561,7 +547,7 @@ def _unit20(unit: Any, info: _FileInfo, name: str) -> _Unit:
         elif tag == "notes":
             for note in child:
                 if local(note.tag) == "note" and note.get("category") != "songngu":
-                    _put(extra, "note", seg_text(note, name))
+                    put_extra(extra, "note", seg_text(note, name))
         elif tag == "metadata":
             for group in child:
                 category = group.get("category")
@@ -628,16 +614,6 @@ def _field(
             extra.update({str(k): str(v) for k, v in data.items()})
         else:
             raise DataError(f"{where}: the {key} metadata must be JSON, got {value[:80]!r}")
-
-
-def _put(extra: dict[str, str], key: str, value: str) -> None:
-    if key not in extra:
-        extra[key] = value
-        return
-    n = 2
-    while f"{key}#{n}" in extra:
-        n += 1
-    extra[f"{key}#{n}"] = value
 
 
 # -- post-editing round trip ------------------------------------------------------------------
