@@ -362,3 +362,14 @@ def writer_options(args: argparse.Namespace, store: str | os.PathLike[str]) -> d
             )
 
     return {"writer": True, "wait": wait, "on_wait": on_wait}
+
+
+def print_first_pairs(pairs: Iterable[tuple[str, str]], *, width: int = 60) -> None:
+    """``  1  <source>  ⇄  <target>`` lines on stderr, each side cut to ``width`` characters:
+    the first pairs of a line-aligned file, so that a misalignment is visible at once."""
+
+    def short(text: str) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    for k, (left, right) in enumerate(pairs, start=1):
+        print(f"  {k}  {short(left)}  ⇄  {short(right)}", file=sys.stderr)

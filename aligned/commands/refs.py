@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from aligned.commands._common import add_wait_option, writer_options
+from aligned.commands._common import add_wait_option, print_first_pairs, writer_options
 from aligned.store import open_store, sqlite_errors
 from corpus.errors import EXIT_OK, ConfigError, DataError
 
@@ -175,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
                 f"songngu: reference {res.name!r}: {res.segments} segments ({res.method}; {kinds})",
                 file=sys.stderr,
             )
-            for k, (src, ref) in enumerate(res.first, start=1):
-                print(f"  {k}  {_short(src)}  ⇄  {_short(ref)}", file=sys.stderr)
+            print_first_pairs(res.first)
             for text in res.unaligned:
                 print(f"songngu: warning: no source segment for: {text[:120]}", file=sys.stderr)
     return EXIT_OK
@@ -257,8 +256,3 @@ def run_restore(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
-
-
-def _short(text: str, width: int = 60) -> str:
-    """``text`` cut to ``width`` characters (with an ellipsis) for a one-line summary."""
-    return text if len(text) <= width else text[: width - 1] + "…"

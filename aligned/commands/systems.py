@@ -7,7 +7,7 @@ import hashlib
 import json
 import sys
 
-from aligned.commands._common import add_wait_option, writer_options
+from aligned.commands._common import add_wait_option, print_first_pairs, writer_options
 from aligned.store import Store, open_store, sqlite_errors
 from aligned.textio import read_text, split_lines
 from corpus.errors import (
@@ -201,8 +201,7 @@ def run_add(args: argparse.Namespace) -> int:
             f"{args.hyp}; now the latest",
             file=sys.stderr,
         )
-        for k, (seg, line) in enumerate(zip(segs[:3], lines[:3], strict=True), start=1):
-            print(f"  {k}  {_short(seg.text)}  ⇄  {_short(line)}", file=sys.stderr)
+        print_first_pairs(zip([s.text for s in segs[:3]], lines[:3], strict=True))
     return EXIT_OK
 
 
@@ -236,8 +235,3 @@ def run_rename(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"songngu: system {signature!r} is now named {args.name!r}", file=sys.stderr)
     return EXIT_OK
-
-
-def _short(text: str, width: int = 60) -> str:
-    """``text`` cut to ``width`` characters (with an ellipsis) for a one-line summary."""
-    return text if len(text) <= width else text[: width - 1] + "…"
