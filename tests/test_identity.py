@@ -549,7 +549,7 @@ def test_v1_store_upgrades_in_place_with_nothing_lost(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
     _v1_store(path)
     with open_store(path, create=False) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.counts() == {
             "documents": 2, "segments": 4, "systems": 1, "translations": 4, "reviews": 2,
         }  # fmt: skip

@@ -103,20 +103,43 @@ def test_store_counts_paragraphs_and_takes_the_flag_back_when_the_share_falls(
         assert store.paragraph_repeats("d2", 2) == 2
 
 
-def test_a_store_made_before_the_counts_gets_them_from_its_segments(tmp_path: Path) -> None:
+def _as_v2(path: Path, *, keep_tables: bool) -> None:
+    """Turn a store back into what v2 code left: schema_version 2, and (``keep_tables``
+    False) without the tables v2 made on first use only."""
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        if not keep_tables:
+            for table in ("boilerplate_paras", "boilerplate_counts", "document_parts"):
+                db.execute(f"DROP TABLE {table}")
+
+
+@pytest.mark.parametrize("keep_tables", [False, True])
+def test_a_v2_store_gets_the_counts_from_its_segments_or_keeps_its_own(
+    tmp_path: Path, keep_tables: bool
+) -> None:
     opts = PipelineOptions()
     raws = [
-        RawDocument(f"d{i}", f"d{i}", f"{BODY.format(n=WORDS[i])}\n{FOOTER}\n") for i in range(3)
+        RawDocument(f"d{i}", f"d{i}", f"{BODY.format(n=WORDS[i])} Hai câu.\n{FOOTER}\n")
+        for i in range(3)
     ]
     path = tmp_path / "c.sqlite"
     with open_store(path) as store:
         store.add_documents(iter_documents(raws, opts))
-    with sqlite3.connect(path) as db:  # as an older songngu left it
-        db.execute("DROP TABLE boilerplate_paras")
-        db.execute("DROP TABLE boilerplate_counts")
+        index = "SELECT * FROM boilerplate_paras ORDER BY doc, para"
+        paras = store.db.execute(index).fetchall()
+        counts = store.db.execute("SELECT * FROM boilerplate_counts ORDER BY key").fetchall()
+    assert len(paras) == 6 and sorted(n for _, n in counts) == [1, 1, 1, 3]
+    _as_v2(path, keep_tables=keep_tables)
     with open_store(path) as store:
+        assert store.schema_version() == 3
+        assert store.db.execute(index).fetchall() == paras
+        assert store.db.execute("SELECT * FROM boilerplate_counts ORDER BY key").fetchall() == (
+            counts
+        )
+        assert store.db.execute("SELECT count(*) FROM document_parts").fetchone() == (0,)
         assert store.update_boilerplate().flagged_documents == 3
         assert store.paragraph_repeats("d0", 2) == 3
+        assert len(store.segments()) == 9
 
 
 # -- --segment lines in blocks ---------------------------------------------------------------

@@ -33,11 +33,11 @@ def test_schema_wal_foreign_keys_and_version(store: Store) -> None:
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {
         "meta", "documents", "segments", "systems", "translations", "refs", "scores", "reviews",
-        "history", "judgements",
+        "history", "judgements", "boilerplate_paras", "boilerplate_counts", "document_parts",
     }  # fmt: skip
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     with pytest.raises(sqlite3.IntegrityError):
         db.execute(
             "INSERT INTO segments (doc, para, sent, start, end, text) "
@@ -53,7 +53,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         open_store(path)
     assert str(e.value) == (
-        f"{path}: store schema version 7 is newer than this songngu understands (up to 2); "
+        f"{path}: store schema version 7 is newer than this songngu understands (up to 3); "
         "upgrade songngu to read it"
     )
 
@@ -63,17 +63,17 @@ def test_migrations_run_step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with open_store(path) as s:
         s.add_documents([doc("a", ["Một."])])
 
-    def to_3(db: sqlite3.Connection) -> None:
+    def to_4(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE documents ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
-    def to_4(db: sqlite3.Connection) -> None:
+    def to_5(db: sqlite3.Connection) -> None:
         db.execute("UPDATE documents SET title = 'migrated ' || id")
 
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 4)
-    monkeypatch.setitem(store_schema.MIGRATIONS, 2, to_3)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 5)
     monkeypatch.setitem(store_schema.MIGRATIONS, 3, to_4)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 4, to_5)
     with open_store(path) as s:
-        assert s.schema_version() == 4
+        assert s.schema_version() == 5
         assert s.db.execute("SELECT title FROM documents").fetchall() == [("migrated a",)]
         assert [seg.text for seg in s.segments()] == ["Một."]
 

@@ -23,12 +23,14 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import repeat
 
 from aligned.faults import crash_point
 from aligned.pairs import UID_RE
 from aligned.store.boilerplate import Boilerplate
 from aligned.store.core import flags_str, flags_tuple, now, sha256
 from aligned.store.schema import segment_uid
+from aligned.store.streaming import Rows, StreamEnd
 from corpus.errors import ConfigError
 from corpus.flags import with_flag
 from corpus.model import Document, Segment
@@ -36,10 +38,6 @@ from corpus.pipeline import LineStream
 
 #: Texts longer than this (characters) are hashed and stored in pieces, never copied whole.
 BIG_TEXT = 1 << 22
-_PARTS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS document_parts (doc TEXT NOT NULL, part INTEGER NOT NULL, "
-    "text TEXT NOT NULL, PRIMARY KEY (doc, part)) WITHOUT ROWID"
-)
 #: Flags the store itself sets (``boilerplate``: :mod:`aligned.store.boilerplate`): ignored
 #: when deciding whether a re-added document is unchanged.
 STORE_FLAGS = frozenset({"boilerplate"})
@@ -238,18 +236,19 @@ class Documents(Boilerplate):
         unchanged: list[str] = []
         changes: list[DocumentChange] = []
         with self.transaction():
-            self._boilerplate_tables()
             for item in docs:
                 doc = item.document if isinstance(item, LineStream) else item
-                digest = text_digest(doc.text)
                 row = self.db.execute(
                     "SELECT sha256 FROM documents WHERE id = ?", (doc.id,)
                 ).fetchone()
+                if isinstance(item, LineStream) and row is None:
+                    self._insert_stream(item)  # the digest: made with the rows
+                    added.append(doc.id)
+                    crash_point("store.document")
+                    continue
+                digest = text_digest(doc.text)
                 if isinstance(item, LineStream):
-                    if row is None:
-                        self._insert_stream(item, digest)
-                        added.append(doc.id)
-                    elif row[0] == digest and self._same_stream(item):
+                    if row[0] == digest and self._same_stream(item):
                         self.db.execute(
                             "UPDATE documents SET meta = ? WHERE id = ?",
                             (json.dumps(doc.meta, sort_keys=True, ensure_ascii=False), doc.id),
@@ -285,7 +284,6 @@ class Documents(Boilerplate):
         this document and no other segment has it; otherwise the segment gets a fresh one.
         """
         with self.transaction():
-            self._boilerplate_tables()
             self.db.execute(
                 "INSERT INTO documents (id, source, sha256, text, encoding, cleaning, ord) "
                 "VALUES (?, ?, ?, '', 'utf-8', '{}', ?)",
@@ -361,7 +359,7 @@ class Documents(Boilerplate):
 
     def _insert_document_row(self, doc: Document, digest: str) -> None:
         """The ``documents`` row. A text over :data:`BIG_TEXT` characters goes, in pieces of
-        that size, to ``document_parts`` (made on first use) and the row's ``text`` is empty
+        that size, to ``document_parts`` and the row's ``text`` is empty
         (:meth:`document_text` joins them): one SQLite value of 142 MB costs twice its size
         in memory to write (and again to rewrite), a piece a few MB."""
         big = len(doc.text) > BIG_TEXT
@@ -383,7 +381,6 @@ class Documents(Boilerplate):
             self._write_parts(doc.id, doc.text)
 
     def _write_parts(self, doc: str, text: str) -> None:
-        self.db.execute(_PARTS_TABLE)
         self.db.execute("DELETE FROM document_parts WHERE doc = ?", (doc,))
         for n, i in enumerate(range(0, len(text), BIG_TEXT)):
             self.db.execute(
@@ -404,46 +401,71 @@ class Documents(Boilerplate):
             ],
         )
 
-    def _insert_stream(self, stream: LineStream, digest: str) -> None:
-        """Insert a new streamed document: its segments block by block (uids as
-        :meth:`_new_uids` gives them, the used ones in a :class:`_UidFilter`), then the
-        positional flags known at the end."""
+    def _insert_stream(self, stream: LineStream, digest: str | None = None) -> None:
+        """Insert a new streamed document: its segments block by block, then the positional
+        flags, cleaning counts and digest known at the end (one pass over the text).
+
+        The rows come from :class:`aligned.store.streaming.Rows` (a forked child makes them
+        while this process writes); uids as :meth:`_new_uids` gives them: the child's n = 0
+        uid unless taken (the used ones in a :class:`_UidFilter`), then n = 1, 2, …"""
         doc = stream.document
-        # Counted first, so the (perhaps huge) row is written once: an UPDATE would copy it.
-        doc.cleaning = stream.cleaning_counts()
-        self._insert_document_row(doc, digest)
-        used = _UidFilter(
-            str(r[0]) for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
-        )
-
-        def taken(uid: str) -> bool:
-            # Only a uid the filter may have seen is looked up (rows of earlier blocks are in
-            # the table, those of this block in `block_uids`).
-            return used.maybe(uid) and (
-                uid in used.exact
-                or uid in block_uids
-                or self.db.execute("SELECT 1 FROM segments WHERE uid = ?", (uid,)).fetchone()
-                is not None
+        with Rows(stream, digest) as source:
+            self._insert_document_row(doc, digest or "")
+            used = _UidFilter(
+                str(r[0])
+                for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))
             )
-
-        for block in stream.blocks():
-            rows = []
+            bits, mask = used.bits, used.BITS - 1
             block_uids: set[str] = set()
-            for s in block:
-                n = 0
-                while taken(uid := segment_uid(doc.id, s.text, n)):
-                    n += 1
-                used.add(uid)
-                block_uids.add(uid)
-                rows.append(
-                    (s.doc, s.para, s.sent, s.start, s.end, s.text, flags_str(s.flags), uid)
+
+            def taken(uid: str) -> bool:
+                # Only a uid the filter may have seen is looked up (rows of earlier blocks are
+                # in the table, those of this block in `block_uids`).
+                return used.maybe(uid) and (
+                    uid in used.exact
+                    or uid in block_uids
+                    or self.db.execute("SELECT 1 FROM segments WHERE uid = ?", (uid,)).fetchone()
+                    is not None
                 )
-            self.db.executemany(
-                "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            self._add_paragraph_rows(doc.id, [(s.para, s.text) for s in block])
+
+            end: StreamEnd | None = None
+            for item in source:
+                if isinstance(item, StreamEnd):
+                    end = item
+                    break
+                uids = item.uids
+                block_uids.clear()
+                for i, uid in enumerate(uids):
+                    bit = int(uid[-10:], 16) & mask
+                    if bits[bit >> 3] & (1 << (bit & 7)) and taken(uid):
+                        n = 1
+                        while taken(uid := segment_uid(doc.id, item.texts[i], n)):
+                            n += 1
+                        uids[i] = uid
+                        used.add(uid)
+                    else:
+                        bits[bit >> 3] |= 1 << (bit & 7)
+                    block_uids.add(uid)
+                self.db.executemany(
+                    "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    zip(
+                        repeat(doc.id), item.paras, item.sents, item.starts, item.ends,
+                        item.texts, item.flags, uids,
+                    ),
+                )  # fmt: skip
+                self.db.executemany(
+                    "INSERT INTO boilerplate_paras (doc, para, key) VALUES (?, ?, ?)",
+                    zip(repeat(doc.id), item.key_paras, item.keys),
+                )
+        if end is None:  # pragma: no cover - Rows always ends with a StreamEnd
+            raise RuntimeError("the rows of a streamed document ended without their end")
+        stream.positional = end.positional
+        doc.cleaning = end.cleaning
+        self.db.execute(
+            "UPDATE documents SET sha256 = ?, cleaning = ? WHERE id = ?",
+            (end.digest, json.dumps(doc.cleaning, sort_keys=True), doc.id),
+        )
         self._count_paragraphs(doc.id)
         for para, name in stream.positional.items():
             for seg_id, flags in self.db.execute(
@@ -511,13 +533,7 @@ class Documents(Boilerplate):
             ],
         )
         big = len(doc.text) > BIG_TEXT
-        if (
-            big
-            or self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
-            ).fetchone()
-        ):
-            self._write_parts(doc.id, doc.text if big else "")
+        self._write_parts(doc.id, doc.text if big else "")
         self.db.execute(
             "UPDATE documents SET source = ?, sha256 = ?, text = ?, encoding = ?, cleaning = ?, "
             "meta = ? WHERE id = ?",
@@ -695,12 +711,7 @@ class Documents(Boilerplate):
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
         if row is None:
             raise KeyError(doc)
-        if (
-            row[0] == ""
-            and self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'document_parts'"
-            ).fetchone()
-        ):
+        if row[0] == "":
             parts = self.db.execute(
                 "SELECT text FROM document_parts WHERE doc = ? ORDER BY part", (doc,)
             )

@@ -19,7 +19,7 @@ from corpus.errors import DataError
 if TYPE_CHECKING:
     from aligned.store.core import StoreCore
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "songngu"
 
 _SCHEMA_V1 = """
@@ -191,10 +191,60 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
     )
 
 
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS boilerplate_paras (
+    doc TEXT NOT NULL,
+    para INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    PRIMARY KEY (doc, para)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS boilerplate_paras_key ON boilerplate_paras (key);
+CREATE TABLE IF NOT EXISTS boilerplate_counts (key INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS boilerplate_counts_docs ON boilerplate_counts (docs);
+CREATE TABLE IF NOT EXISTS document_parts (
+    doc TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (doc, part)
+) WITHOUT ROWID
+"""
+
+
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """The tables v2 code made on first use, now part of the schema: ``boilerplate_paras``
+    and ``boilerplate_counts`` (paragraph repeats over the store, :mod:`aligned.store.
+    boilerplate`) and ``document_parts`` (a big text in pieces). ``IF NOT EXISTS``: a v2 store
+    may have them already (made with their rows in one transaction, so kept as they are);
+    otherwise the paragraph index is filled from the stored segments."""
+    from aligned.store.boilerplate import paragraph_rows
+
+    had_counts = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'boilerplate_counts'"
+    ).fetchone()
+    for statement in _SCHEMA_V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    if had_counts:
+        return
+    for (doc,) in db.execute("SELECT id FROM documents ORDER BY id").fetchall():
+        segments = db.execute(
+            "SELECT para, text FROM segments WHERE doc = ? ORDER BY para, sent", (doc,)
+        )
+        db.executemany(
+            "INSERT INTO boilerplate_paras (doc, para, key) VALUES (?, ?, ?)",
+            paragraph_rows(str(doc), ((int(p), str(t)) for p, t in segments.fetchall())),
+        )
+    db.execute(
+        "INSERT INTO boilerplate_counts (key, docs) "
+        "SELECT key, count(DISTINCT doc) FROM boilerplate_paras GROUP BY key"
+    )
+
+
 #: ``MIGRATIONS[v]`` upgrades a store from schema version ``v`` to ``v + 1`` (0 = empty file).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _migrate_0_to_1,
     1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
 }
 
 
