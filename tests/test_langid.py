@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aligned.checks import Flag
 from aligned.checks import check_not_english as not_english
@@ -255,3 +257,153 @@ def test_plain_vietnamese_is_decided_without_the_model(monkeypatch: pytest.Monke
     assert not langid.vietnamese_at_sight("Le ministère a annoncé de nouvelles règles hier.")
     with pytest.raises(AssertionError, match="the model was consulted"):
         langid.is_not_vietnamese("Le ministère a annoncé de nouvelles règles hier.")
+
+
+# --- the batch path: the same verdicts as one text at a time ----------------------------------
+
+
+def _reference_segment_flags(paragraphs: list[list[str]]) -> list[list[bool]]:
+    """segment_flags as it was written one segment at a time (the rule of the module)."""
+    out = []
+    for segs in paragraphs:
+        paragraph = None
+        marks = []
+        for seg in segs:
+            if langid.letters(seg) >= langid.MIN_LETTERS:
+                marks.append(langid.is_not_vietnamese(seg))
+                continue
+            if paragraph is None:
+                paragraph = langid.is_not_vietnamese(" ".join(segs))
+            marks.append(paragraph)
+        out.append(marks)
+    return out
+
+
+def _shared_texts() -> list[str]:
+    """Every distinct line of the shared parallel sets: Vietnamese sources, English references
+    and MT outputs."""
+    paths = [*sorted(DATA.glob("*/dev.vi")), *sorted(DATA.glob("*/dev.en"))]
+    paths += sorted(DATA.glob("*/systems/*.en"))
+    assert len(paths) == 18
+    return list(dict.fromkeys(t for p in paths for t in _lines(p)))
+
+
+@pytest.fixture(scope="module")
+def shared_texts() -> list[str]:
+    return _shared_texts()
+
+
+def test_batch_letter_counts_equal_the_per_text_functions(shared_texts: list[str]) -> None:
+    n_letters, n_alpha, n_vi = langid._letter_counts(shared_texts)
+    assert n_letters.tolist() == [langid.letters(t) for t in shared_texts]
+    sight = langid._at_sight(n_alpha, n_vi).tolist()
+    assert sight == [langid.vietnamese_at_sight(t) for t in shared_texts]
+    # the texts decided without the model (vietnamese_at_sight's docstring)
+    judged = [s for s, n in zip(sight, n_letters.tolist(), strict=True) if n >= langid.MIN_LETTERS]
+    assert sum(judged) == 4116
+
+
+def test_batch_probabilities_equal_the_per_text_path(shared_texts: list[str]) -> None:
+    assert len(shared_texts) == 13240
+    batch = langid.vietnamese_probabilities(shared_texts)
+    single = [langid.vietnamese_probability(t) for t in shared_texts]
+    assert max(abs(b - s) for b, s in zip(batch, single, strict=True)) < 1e-5
+    # no text comes near enough the threshold to be rechecked one at a time
+    assert not [p for p in batch if abs(p - langid.NOT_VIETNAMESE_BELOW) < langid._RECHECK_BAND]
+
+
+def test_batch_flags_equal_the_per_text_path(shared_texts: list[str]) -> None:
+    got = langid.segment_flags([[t] for t in shared_texts])
+    assert got == [[langid.is_not_vietnamese(t)] for t in shared_texts]
+    assert sum(m for (m,) in got) == 8354  # of 13,240: English references and MT outputs
+    # Paragraphs of 1 to 4 sentences: short segments follow their (mixed) paragraph.
+    paragraphs = [shared_texts[i : i + 1 + i % 4] for i in range(0, 4000, 3)]
+    assert langid.segment_flags(paragraphs) == _reference_segment_flags(paragraphs)
+
+
+def test_batch_handles_small_chunks_and_the_walk_tail(
+    shared_texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiny matrices force every split: count runs, walk chunks, score halves, Python walks."""
+    texts = [*shared_texts[::40], "", " ", "a", "ĐƯỢC", "x" * 3000]
+    want = [langid.vietnamese_probability(t) for t in texts]
+    monkeypatch.setattr(langid, "_COUNT_CHUNK", 50)
+    monkeypatch.setattr(langid, "_WALK_CELLS", 2000)
+    monkeypatch.setattr(langid, "_SCORE_CELLS", 500)
+    got = langid.vietnamese_probabilities(texts)
+    assert max(abs(g - w) for g, w in zip(got, want, strict=True)) < 1e-5
+    n_letters, _, _ = langid._letter_counts(texts)
+    assert n_letters.tolist() == [langid.letters(t) for t in texts]
+
+
+def test_featureless_texts_get_the_uniform_probability() -> None:
+    # py3langid scores a text without features 0 for every class: P = 1/142 (140 labels, of
+    # which two are aliases merged into their first column).
+    assert langid.vietnamese_probabilities(["", "   "]) == [
+        langid.vietnamese_probability(""),
+        langid.vietnamese_probability("   "),
+    ]
+    assert langid.vietnamese_probabilities([]) == []
+    assert langid.segment_flags([]) == []
+    assert langid.segment_flags([[], [""], ["", " "]]) == [[], [False], [False, False]]
+
+
+def test_near_threshold_texts_are_rechecked_one_at_a_time(
+    shared_texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [t for t in shared_texts[::50] if langid.letters(t) >= langid.MIN_LETTERS]
+    want = [langid.is_not_vietnamese(t) for t in texts]
+    calls: list[str] = []
+    single = langid.vietnamese_probability
+
+    def counted(text: str) -> float:
+        calls.append(text)
+        return single(text)
+
+    monkeypatch.setattr(langid, "vietnamese_probability", counted)
+    monkeypatch.setattr(langid, "_RECHECK_BAND", 2.0)  # every P is "near": all rechecked
+    assert langid._is_not_vi_batch(texts) == want
+    assert calls == texts
+
+
+def test_long_and_astral_texts_are_counted_exactly() -> None:
+    long = "Ảnh đẹp 漢字 𠀀 𝐀x\u0301 " * 150_000  # > 2**21 code points: counted in Python
+    assert len(long) >= 1 << langid._FIELD_BITS
+    texts = [long, "𝐀𝐁𝐂 emoji 😀 đ", "\ud800 lone surrogate Đ", "漢字かなカナ한국어"]
+    n_letters, n_alpha, n_vi = langid._letter_counts(texts)
+    assert n_letters.tolist() == [langid.letters(t) for t in texts]
+    assert n_letters.tolist()[1:] == [9, 14, 27]  # astral 𝐀 is a letter, 😀 not
+    assert langid._at_sight(n_alpha, n_vi).tolist() == [
+        langid.vietnamese_at_sight(t) for t in texts
+    ]
+
+
+_WORDS = [w for text in [*VIETNAMESE, *FOREIGN.values()] for w in text.split()]
+_PIECES = st.one_of(
+    st.sampled_from(_WORDS),
+    st.sampled_from(_WORDS).map(str.upper),
+    st.text(
+        alphabet=st.sampled_from(
+            [*"aAzZ09 .,-\t\n\u00a0\u2028đĐơưạẶỹ漢字かカ한\u0301\u0323éǄßİ", *"𝐀😀𠀀\ud800"]
+        ),
+        max_size=12,
+    ),
+)
+_SEGMENT = st.lists(_PIECES, max_size=8).map(" ".join)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_SEGMENT, max_size=4), max_size=6))
+def test_segment_flags_equal_the_per_segment_rule_on_random_text(
+    paragraphs: list[list[str]],
+) -> None:
+    assert langid.segment_flags(paragraphs) == _reference_segment_flags(paragraphs)
+    texts = [s for segs in paragraphs for s in segs]
+    n_letters, n_alpha, n_vi = langid._letter_counts(texts)
+    assert n_letters.tolist() == [langid.letters(t) for t in texts]
+    assert langid._at_sight(n_alpha, n_vi).tolist() == [
+        langid.vietnamese_at_sight(t) for t in texts
+    ]
+    got = langid.vietnamese_probabilities(texts)
+    want = [langid.vietnamese_probability(t) for t in texts]
+    assert all(abs(g - w) < 1e-5 for g, w in zip(got, want, strict=True))
