@@ -21,8 +21,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import accumulate, compress, repeat
 from typing import TypeVar
 
 from corpus import langid
@@ -67,6 +69,8 @@ _SPACES = re.compile(r"\s+")
 _CLOSERS = "\"'”’»)]}›"
 _SENTENCE_END = ".?!…"
 _CLAUSE_END = _SENTENCE_END + ":;"
+_SENTENCE_ENDS = frozenset(_SENTENCE_END)
+_CLAUSE_ENDS = frozenset(_CLAUSE_END)
 
 _WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cn|t[2-7])"
 _SEP = r"\s*[,|\-–—/]?\s*"
@@ -118,14 +122,101 @@ _DIGITS = re.compile(r"\d+")
 _SYLLABLE = re.compile(r"[^\W_]\S*")
 
 
+def _fold_chars(letter: str) -> str:
+    """The characters whose casefold is ``letter``: for the letters of ``_PHRASE_ANCHORS``
+    that is the letter in either case (and the Kelvin sign for k), and no character casefolds
+    to more than one letter with one of them in it (tests/test_flags_fast.py checks every code
+    point)."""
+    return "".join(dict.fromkeys(letter + letter.upper() + ("\u212a" if letter == "k" else "")))
+
+
+def _fold_class(text: str) -> str:
+    return "".join("[" + re.escape(_fold_chars(c)) + "]" for c in text)
+
+
+# A piece of every phrase, with the index of its rarest character: a line whose casefold holds
+# a phrase holds its piece in some case, which one scan of a block finds (a regex starting with
+# a character set is a fast scan; the rest of the piece is checked around that character).
+_PHRASE_ANCHORS = (("đă", 1), ("ờ:", 1), ("ểm củ", 0), ("ck để đá", 4), (" vào đâ", 6))
+_PHRASE_ANCHOR = re.compile(
+    "["
+    + re.escape("".join(_fold_chars(a[i]) for a, i in _PHRASE_ANCHORS))
+    + "](?:"
+    + "|".join(
+        f"(?<={_fold_class(a[: i + 1])}){_fold_class(a[i + 1 :])}" for a, i in _PHRASE_ANCHORS
+    )
+    + ")"
+)
+# Where a rule of _line_flag other than a phrase can match: one call per line instead of three.
+_RULE_START = re.compile(
+    f"(?i:{_WIDGET_START.pattern})|(?:{_IMAGE_DEBRIS.pattern})|(?i:{_DATELINE.pattern})"
+)
+
+
 def normalize(text: str) -> str:
     """Matching form of a text: NFC, whitespace runs (NBSP included) as one space, stripped."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def _is_normal(text: str) -> bool:
+    """Whether ``normalize(text) == text``: NFC, and " " its only whitespace (``isprintable``
+    refuses every other space), never doubled or at an edge."""
+    return (
+        text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+        and unicodedata.is_normalized("NFC", text)
+    )
+
+
+def normalize_all(texts: Sequence[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``, decided for the whole list by a few C-level scans.
+
+    Why: cleaned text is already in matching form, and normalizing it line by line cost more
+    than every flag rule together. The texts are joined by newlines, which NFC neither composes
+    nor reorders across, so the join is NFC exactly when every text is; a text that is not in
+    matching form is normalized on its own.
+    """
+    joined = "\n".join(texts)
+    flat = joined.replace("\n", " ")
+    if (
+        joined.count("\n") == len(texts) - 1
+        and flat.isprintable()
+        and (
+            "  " not in flat or ("  " not in joined and " \n" not in joined and "\n " not in joined)
+        )
+        and joined[:1] != " "
+        and joined[-1:] != " "
+        and unicodedata.is_normalized("NFC", joined)
+    ):
+        return list(texts)
+    return [t if _is_normal(t) else normalize(t) for t in texts]
+
+
 def syllables(text: str) -> int:
     """Number of Vietnamese syllables: whitespace tokens holding a letter or digit."""
     return len(_SYLLABLE.findall(text))
+
+
+# A whitespace token without a letter or digit ('–', '...'), after a space, before a space.
+_NOT_SYLLABLE = re.compile(r" (?:[^\w\s]|_)+(?= )")
+
+
+def _syllable_counts(lines: Sequence[str]) -> list[int]:
+    """``[syllables(line) for line in lines]`` for lines in matching form (:func:`normalize`).
+
+    Such a line has ``count(" ") + 1`` tokens; the few without a letter or digit are found by
+    one scan of the block (a token starts after a space, so each line is padded with one).
+    """
+    counts = [line.count(" ") + 1 if line else 0 for line in lines]
+    joined = " " + " \n ".join(lines) + " "
+    hits = [m.start() for m in _NOT_SYLLABLE.finditer(joined)]
+    if hits:
+        starts = list(accumulate((len(line) + 3 for line in lines), initial=0))
+        for pos in hits:
+            counts[bisect_right(starts, pos) - 1] -= 1
+    return counts
 
 
 def ends_sentence(text: str) -> bool:
@@ -160,6 +251,21 @@ def _line_flag(line: str) -> str | None:
     return None
 
 
+def _rule_candidates(lines: Sequence[str]) -> list[int]:
+    """Indices of the lines :func:`_line_flag` may flag (all those it flags, and a few more).
+
+    ``_line_flag`` needs a phrase in the casefolded line, or a widget start, image debris or
+    a dateline matching at the line's start; ``_RULE_START`` is those three patterns in one,
+    and a phrase shows as its ``_PHRASE_ANCHORS`` piece, found by one scan of the block.
+    """
+    found = set(compress(range(len(lines)), map(_RULE_START.match, lines)))
+    hits = [m.start() for m in _PHRASE_ANCHOR.finditer("\n".join(lines))]
+    if hits:
+        starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+        found.update(bisect_right(starts, pos) - 1 for pos in hits)
+    return sorted(found)
+
+
 def flag_document(
     paragraphs: Sequence[Sequence[str]], speaker: Sequence[Sequence[bool]] | None = None
 ) -> list[list[Flags]]:
@@ -189,7 +295,10 @@ class DocumentFlagger:
     after the latest one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, reference: bool = False) -> None:
+        # reference: run every rule on every paragraph, the general path the fast one is
+        # tested against (tests/test_flags_fast.py) and measured against (benchmarks/).
+        self._reference = reference
         self._previous: str | None = None  # the line flag of the previous non-empty paragraph
         self._next = 0  # index of the next paragraph in the document
         self._seen_body = False
@@ -204,7 +313,136 @@ class DocumentFlagger:
         ids: Sequence[int] | None = None,
     ) -> list[list[Flags]]:
         """Flags of the next paragraphs of the document; ``ids`` name them in
-        :meth:`positional` (default: their 0-based index in the document)."""
+        :meth:`positional` (default: their 0-based index in the document).
+
+        Why the shape of this code: run on every paragraph, the rules cost about 25 us per
+        line, most of it spent proving that a line is plain body text. Here scans of the whole
+        block find the few paragraphs a rule can apply to (a line that can start like a widget,
+        a date or a file name; a piece of a widget phrase; a colon for a photo credit; the line
+        after image debris), the exact rules run on those only, and syllables are counted
+        exactly only where a bound on them does not decide. The flags are those of the
+        reference path (``DocumentFlagger(reference=True)``) for every input.
+        """
+        if self._reference:
+            return self._block_reference(paragraphs, speaker, ids)
+        if speaker is not None and (
+            len(speaker) != len(paragraphs) or list(map(len, speaker)) != list(map(len, paragraphs))
+        ):
+            raise ValueError("speaker must have one bool per segment, in the shape of paragraphs")
+        count = len(paragraphs)
+        if ids is None:
+            ids = range(self._next, self._next + count)
+        self._next += count
+        joined = list(map(" ".join, paragraphs))
+        lines = normalize_all(joined)
+        speaking = [False] * count if speaker is None else list(map(any, speaker))
+
+        # Pass 1: flags from a paragraph's own text (and the one before it).
+        line_flags: dict[int, str] = {}
+        for i in _rule_candidates(lines):
+            if paragraphs[i] and not speaking[i]:
+                flag = _line_flag(lines[i])
+                if flag is not None:
+                    line_flags[i] = flag
+        flags: dict[int, list[set[str]]] = {
+            i: [{f} for _ in paragraphs[i]] for i, f in line_flags.items()
+        }
+        # A caption follows image debris: the next non-empty paragraph, maybe in this block.
+        after_image: set[int] = set()
+        previous = self._previous
+        for i in [-1, *sorted(line_flags)] if previous == "image-debris" else sorted(line_flags):
+            if i >= 0 and line_flags[i] != "image-debris":
+                continue
+            j = i + 1
+            while j < count and not paragraphs[j]:
+                j += 1
+            if j < count:
+                after_image.add(j)
+        # A photo credit holds a colon (no character has one in its NFC form but the colon).
+        colons = compress(range(count), map(str.__contains__, joined, repeat(":")))
+        for i in sorted(after_image.union(colons)):
+            segs = paragraphs[i]
+            if not segs or i in line_flags:
+                continue
+            credits = [is_photo_credit(s) for s in segs]
+            others = [j for j, credit in enumerate(credits) if not credit]
+            glued = credits[-1] and bool(others)
+            after = i in after_image and 0 < len(others) <= CAPTION_MAX_SEGMENTS
+            caption = glued or (after and not speaking[i])
+            if caption or any(credits):
+                marks: list[set[str]] = [set() for _ in segs]
+                for j, credit in enumerate(credits):
+                    if credit:
+                        marks[j].add("photo-credit")
+                if caption:
+                    for j in others:
+                        marks[j].add("caption")
+                flags[i] = marks
+        last = count - 1
+        while last >= 0 and not paragraphs[last]:
+            last -= 1
+        if last >= 0:
+            self._previous = line_flags.get(last)
+
+        # Pass 2: body paragraphs, and the heading and byline candidates around them.
+        seen_body = self._seen_body
+        heading, byline = self._heading, self._byline
+        exact: list[int] | None = None  # syllables of each line, counted when first needed
+        for i, segs, line in zip(range(count), paragraphs, lines, strict=True):
+            if not segs or i in flags:
+                continue
+            if len(segs) == 1:
+                seg = segs[0]
+                tail = seg.rstrip().rstrip(_CLOSERS).rstrip()[-1:]
+                ends = tail in _SENTENCE_ENDS
+                clause = tail in _CLAUSE_ENDS if line is seg else _ends_clause(line)
+            else:
+                ends = any(ends_sentence(s) for s in segs)
+                clause = _ends_clause(line)
+            tokens = line.count(" ") + 1 if line else 0  # at least its syllables
+            if ends and tokens >= BODY_MIN_SYLLABLES:
+                if exact is None:
+                    exact = _syllable_counts(lines)
+                if exact[i] >= BODY_MIN_SYLLABLES:
+                    seen_body = True
+                    del byline[:]
+                    continue
+            if speaking[i] or clause:
+                continue
+            bound = BYLINE_MAX_SYLLABLES if seen_body else HEADING_MAX_SYLLABLES
+            if tokens > bound:
+                if exact is None:
+                    exact = _syllable_counts(lines)
+                if exact[i] > bound:
+                    continue
+            (byline if seen_body else heading).append(ids[i])
+        self._seen_body = seen_body
+
+        if speaker is not None:
+            for i in compress(range(count), speaking):
+                own = flags.setdefault(i, [set() for _ in paragraphs[i]])
+                for j, mark in enumerate(speaker[i]):
+                    if mark:
+                        own[j].add("speaker-label")
+        # File names and dates have no language: only text is identified.
+        languages = langid.segment_flags(paragraphs)
+        for i in compress(range(len(languages)), map(any, languages)):
+            own = flags.setdefault(i, [set() for _ in paragraphs[i]])
+            for j, mark in enumerate(languages[i]):
+                if mark and not own[j] & _NO_LANGUAGE:
+                    own[j].add("not-vietnamese")
+        out: list[list[Flags]] = [[()] * len(p) for p in paragraphs]
+        for i, marks in flags.items():
+            out[i] = [_ordered(f) for f in marks]
+        return out
+
+    def _block_reference(
+        self,
+        paragraphs: Sequence[Sequence[str]],
+        speaker: Sequence[Sequence[bool]] | None,
+        ids: Sequence[int] | None,
+    ) -> list[list[Flags]]:
+        """:meth:`block` with every rule run on every paragraph (the reference path)."""
         if speaker is None:
             speaker = [[False] * len(p) for p in paragraphs]
         if len(speaker) != len(paragraphs) or any(
@@ -290,6 +528,19 @@ def paragraph_key(segments: Sequence[str]) -> str:
     Digits are folded so counters ('Bình luận (3)', '381 lượt xem') repeat too.
     """
     return _DIGITS.sub("0", normalize(" ".join(segments)).casefold())
+
+
+def paragraph_keys(paragraphs: Sequence[Sequence[str]]) -> list[str]:
+    """``[paragraph_key(p) for p in paragraphs]``, casefolded and digit-folded as one block.
+
+    Why: a store keys every paragraph it holds; per paragraph that cost more than storing it.
+    Casefolding works character by character and no character folds to a newline, so the
+    folded block splits back into the folded lines.
+    """
+    if not paragraphs:
+        return []
+    lines = normalize_all(list(map(" ".join, paragraphs)))
+    return _DIGITS.sub("0", "\n".join(lines).casefold()).split("\n")
 
 
 def boilerplate_keys(

@@ -25,9 +25,11 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, count, repeat
+from operator import add
 from typing import Literal
 
-from corpus.clean import CleanOptions, clean_text
+from corpus.clean import Cleaned, CleanOptions, clean_text, clean_text_reference
 from corpus.errors import ConfigError
 from corpus.flags import FLAGS, DocumentFlagger, Flags, flag_batch, flag_document
 from corpus.model import Document, RawDocument, Segment
@@ -80,21 +82,74 @@ def paragraph_spans(text: str, mode: ParagraphMode = "line") -> list[tuple[int, 
 _Para = tuple[int, list[tuple[int, int, str, bool]]]  # number, [(start, end, text, speaker)]
 
 
+_Lines = tuple[list[int], list[int], list[int], list[str]]  # numbers, starts, ends, texts
+
+
+def _lines_reference(cleaned: Cleaned) -> _Lines:
+    """The ``--segment lines`` segments of a cleaned text: each span of
+    :func:`paragraph_spans`, numbered by the newlines before it, mapped back one by one."""
+    numbers: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    texts: list[str] = []
+    lineno, counted_to = 1, 0
+    for s, e in paragraph_spans(cleaned.text, "line"):
+        lineno += cleaned.text.count("\n", counted_to, s)
+        counted_to = s
+        numbers.append(lineno)
+        starts.append(cleaned.chain.to_old(s))
+        ends.append(cleaned.chain.to_old(e, end=True))
+        texts.append(cleaned.text[s:e])
+    return numbers, starts, ends, texts
+
+
+def _lines(cleaned: Cleaned, options: CleanOptions) -> _Lines:
+    """:func:`_lines_reference`, by one split and one pass through the offset map.
+
+    Why it is the same: with the spaces step on, the cleaner strips every line (each character
+    ``str.isspace`` knows is a newline or one of its spaces), so the paragraphs are exactly the
+    non-empty lines; without it, the reference runs.
+    """
+    if not options.spaces:
+        return _lines_reference(cleaned)
+    lines = cleaned.text.split("\n")
+    texts = list(filter(None, lines))
+    numbers = list(compress(count(1), lines))
+    starts = list(compress(accumulate((len(line) + 1 for line in lines), initial=0), lines))
+    ends = list(map(add, starts, map(len, texts)))
+    if cleaned.chain.maps:
+        starts = cleaned.chain.to_old_sorted(starts)
+        ends = cleaned.chain.to_old_sorted(ends, end=True)
+    return numbers, starts, ends, texts
+
+
+def _line_segments(
+    text: str, options: PipelineOptions, *, reference: bool = False
+) -> tuple[_Lines, dict[str, int]]:
+    """The ``--segment lines`` segments of ``text`` (offsets into it) and its cleaning counts;
+    ``reference``: by the general path (:func:`clean_text_reference`, :func:`_lines_reference`),
+    which the fast one is tested and measured against."""
+    if reference:
+        cleaned = clean_text_reference(text, options.clean)
+        return _lines_reference(cleaned), dict(cleaned.counts)
+    cleaned = clean_text(text, options.clean)
+    return _lines(cleaned, options.clean), dict(cleaned.counts)
+
+
 def _segment_texts(
-    raw: RawDocument, options: PipelineOptions
+    raw: RawDocument, options: PipelineOptions, *, reference: bool = False
 ) -> tuple[list[_Para], dict[str, int]]:
-    cleaned = clean_text(raw.text, options.clean)
-    spans = paragraph_spans(cleaned.text, options.paragraphs)
     if options.segment == "lines":
-        paras: list[_Para] = []
-        lineno, counted_to = 1, 0
-        for s, e in spans:
-            lineno += cleaned.text.count("\n", counted_to, s)
-            counted_to = s
-            start = cleaned.chain.to_old(s)
-            end = cleaned.chain.to_old(e, end=True)
-            paras.append((lineno, [(start, end, cleaned.text[s:e], False)]))
-        return paras, dict(cleaned.counts)
+        (numbers, starts, ends, texts), counts = _line_segments(
+            raw.text, options, reference=reference
+        )
+        paras: list[_Para] = [
+            (number, [(start, end, text, False)])
+            for number, start, end, text in zip(numbers, starts, ends, texts, strict=True)
+        ]
+        return paras, counts
+    cleaned = (clean_text_reference if reference else clean_text)(raw.text, options.clean)
+    spans = paragraph_spans(cleaned.text, options.paragraphs)
     para_texts = [cleaned.text[s:e] for s, e in spans]
     seg_spans = Segmenter().split_document(para_texts)
     paras = []
@@ -198,13 +253,21 @@ class LineStream:
     """
 
     def __init__(
-        self, raw: RawDocument, options: PipelineOptions, *, block: int = LINE_BLOCK
+        self,
+        raw: RawDocument,
+        options: PipelineOptions,
+        *,
+        block: int = LINE_BLOCK,
+        reference: bool = False,
     ) -> None:
         if options.segment != "lines":
             raise ConfigError("LineStream is for --segment lines documents")
         self.raw = raw
         self.options = options
         self.block = block
+        # reference: clean, split and flag by the general paths (what the fast ones are tested
+        # and measured against); the result is the same.
+        self.reference = reference
         self.document = _build(raw, [], [], {})
         self.positional: dict[int, str] = {}  # para -> "heading" / "byline"
 
@@ -222,30 +285,31 @@ class LineStream:
 
     def blocks(self) -> Iterator[list[Segment]]:
         """The segments, a block at a time, without the positional flags."""
-        flagger = DocumentFlagger()
+        flagger = DocumentFlagger(reference=self.reference)
         totals: dict[str, int] = {}
         raw = self.raw
         for start, end, before in self._spans():
-            part = RawDocument(id=raw.id, source=raw.source, text=raw.text[start:end])
-            paras, counts = _segment_texts(part, self.options)
+            (numbers, starts, ends, texts), counts = _line_segments(
+                raw.text[start:end], self.options, reference=self.reference
+            )
             for name, n in counts.items():
                 totals[name] = totals.get(name, 0) + n
-            numbers = [number + before for number, _ in paras]
-            flags = flagger.block([[t for _, _, t, _ in para] for _, para in paras], ids=numbers)
-            yield [
-                Segment(
-                    raw.id,
-                    number,
-                    1,
-                    start + s,
-                    start + e,
-                    text,
-                    _with_decode_error(para_flags[0], raw.replaced, start + s, start + e),
-                )
-                for number, ((s, e, text, _),), para_flags in zip(
-                    numbers, (para for _, para in paras), flags, strict=True
-                )
-            ]
+            if before:
+                numbers = [number + before for number in numbers]
+            if start:
+                starts = [s + start for s in starts]
+                ends = [e + start for e in ends]
+            flags = flagger.block([[text] for text in texts], ids=numbers)
+            if raw.replaced:
+                firsts = [
+                    _with_decode_error(para_flags[0], raw.replaced, s, e)
+                    for para_flags, s, e in zip(flags, starts, ends, strict=True)
+                ]
+            else:
+                firsts = [para_flags[0] for para_flags in flags]
+            yield list(
+                map(Segment, repeat(raw.id), numbers, repeat(1), starts, ends, texts, firsts)
+            )
         self.positional = flagger.positional()
         self.document.cleaning = totals
 
@@ -254,8 +318,9 @@ class LineStream:
         cleaning-only pass, for a store that writes the document row before the segments
         (so a huge row is never rewritten to add them)."""
         totals: dict[str, int] = {}
+        clean = clean_text_reference if self.reference else clean_text
         for start, end, _ in self._spans():
-            for name, n in clean_text(self.raw.text[start:end], self.options.clean).counts.items():
+            for name, n in clean(self.raw.text[start:end], self.options.clean).counts.items():
                 totals[name] = totals.get(name, 0) + n
         return dict(sorted(totals.items()))
 
