@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from corpus import pipeline
 from corpus.clean import CleanOptions, clean_text
 from corpus.model import RawDocument
 from corpus.pipeline import LineStream, PipelineOptions, _segment_texts
@@ -22,6 +24,7 @@ LINES = [
     "  lề trái", "lề phải \u00a0", "a\u200bb", "\u00a0", "", "",
 ]  # fmt: skip
 NOISE = ["", " ", "\u00a0", "\t", "\u200b", "\x00", "\u0301", "\u2028", "\ufffd", "Ð", "  "]
+LINES_MODE = PipelineOptions(segment="lines")
 ENDS = ["\n", "\n", "\r\n", "\r", "\u2029", "\x85"]
 
 line = st.tuples(st.sampled_from(NOISE), st.sampled_from(LINES), st.sampled_from(NOISE)).map(
@@ -77,3 +80,34 @@ def test_to_old_sorted_equals_to_old(source: str, picks: list[int]) -> None:
         assert chain.to_old_sorted(positions, end=end) == [
             chain.to_old(p, end=end) for p in positions
         ]
+
+
+newline_text = st.lists(st.sampled_from(["a", "Bình", "", " ", "\n", "\n\n"]), max_size=40).map(
+    "".join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(newline_text | text, st.integers(1, 6))
+def test_block_spans_by_find_equal_the_regex_spans(source: str, block: int) -> None:
+    # A text whose only line ends are "\n" is cut with str.find; the regex (every line end)
+    # must cut it at the same places: forced here by a "rare line end" found in every text.
+    stream = LineStream(RawDocument(id="d", source="d", text=source), LINES_MODE, block=block)
+    fast = list(stream._spans())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "_RARE_LINE_ENDS", ("",))
+        assert list(stream._spans()) == fast
+    assert "".join(source[a:b] for a, b, _ in fast) == source
+
+
+@settings(max_examples=300, deadline=None)
+@given(newline_text | text, st.integers(0, 8))
+def test_more_line_ends_is_the_count(source: str, limit: int) -> None:
+    expected = source.count("\n") + source.count("\r") > limit
+    assert pipeline._more_line_ends(source, limit) is expected
+
+
+def test_more_line_ends_stops_early_and_counts_past_its_chunks() -> None:
+    assert pipeline._more_line_ends("a\n" * 1_000_000, 10_000)
+    long = ("x" * 70_000 + "\r\n") * 3  # line ends in three 64K chunks
+    assert pipeline._more_line_ends(long, 5) and not pipeline._more_line_ends(long, 6)

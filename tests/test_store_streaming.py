@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligned.store import Store, open_store, streaming
-from aligned.store.boilerplate import paragraph_hash, text_hash, wide_digits
+from aligned.store.boilerplate import paragraph_hash, paragraph_rows
 from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError, DataError, SongnguError
 from corpus.model import RawDocument
-from corpus.pipeline import LineStream, PipelineOptions, process_document
+from corpus.pipeline import LineBlock, LineStream, PipelineOptions, process_document
 from tests.test_scale import BODY
 from tests.test_scale import LINES as SCALE_LINES
 
@@ -96,12 +94,12 @@ def test_a_failure_in_the_child_is_the_same_exception_and_nothing_is_stored(
     monkeypatch.setenv(streaming.BACKGROUND_ENV, "1")
     calls = 0
 
-    def fail(doc: str, block: list[object]) -> streaming.RowBlock:
+    def fail(block: LineBlock) -> streaming.RowBlock:
         nonlocal calls
         calls += 1
         if calls == 2:
-            raise DataError(f"block 2 of {doc} is bad; fix it")
-        return real(doc, block)  # type: ignore[arg-type]
+            raise DataError("block 2 of big.txt is bad; fix it")
+        return real(block)
 
     real = streaming.row_block
     monkeypatch.setattr(streaming, "row_block", fail)
@@ -124,7 +122,7 @@ def test_an_exception_that_cannot_travel_comes_as_its_text(
 ) -> None:
     monkeypatch.setenv(streaming.BACKGROUND_ENV, "1")
 
-    def fail(doc: str, block: list[object]) -> streaming.RowBlock:
+    def fail(block: LineBlock) -> streaming.RowBlock:
         raise _Unpicklable("strange failure")
 
     monkeypatch.setattr(streaming, "row_block", fail)
@@ -139,7 +137,7 @@ def test_a_killed_child_is_an_error_not_a_hang(
 ) -> None:
     monkeypatch.setenv(streaming.BACKGROUND_ENV, "1")
 
-    def die(doc: str, block: list[object]) -> streaming.RowBlock:
+    def die(block: LineBlock) -> streaming.RowBlock:
         os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("unreachable")
 
@@ -177,36 +175,50 @@ def test_the_setting_is_checked_and_small_texts_stay_here(monkeypatch: pytest.Mo
         streaming.use_background(stream)
 
 
-# -- the fast paragraph hash ---------------------------------------------------------------------
+# -- the paragraph keys of a block --------------------------------------------------------------
 
 
-def test_the_fast_paths_assumptions_hold_for_every_character() -> None:
-    every = "".join(map(chr, range(sys.maxunicode + 1)))
-    assert wide_digits() == frozenset(re.findall(r"\d", every[0x80:]))
-    assert all(c == " " or not c.isprintable() for c in re.findall(r"\s", every))
+_ODD = [
+    "", " ", "  ", "a", " Bình luận (3) ", "381 lượt xem 0 00 1002", "x\u00a0y", "a\tb",
+    "Số ٣٤ và ０１２", "ΣΑΣ ß ﬁ İ", "e\u0301 Cafe\u0301", "\u0301a", "0", "a0", "00b0",
+    "\ud800 lone", "\u2028", "Ⅻ ½ ²",
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "", " ", "  ", "a", " Bình luận (3) ", "381 lượt xem 0 00 1002", "x\u00a0y", "a\tb",
-        "Số ٣٤ và ０１２", "ΣΑΣ ß ﬁ İ", "e\u0301 Cafe\u0301", "\u0301a", "0", "a0", "00b0",
-        "\ud800 lone", "\u2028", "Ⅻ ½ ²",
-    ],
-)  # fmt: skip
-def test_text_hash_is_paragraph_hash(text: str) -> None:
-    assert text_hash(text) == paragraph_hash([text])
+def _one_by_one(segments: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    groups: dict[int, list[str]] = {}
+    for para, text in segments:
+        groups.setdefault(para, []).append(text)
+    return [
+        ("d", para, key)
+        for para, texts in groups.items()
+        if (key := paragraph_hash(texts)) is not None
+    ]
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    st.text(alphabet=st.sampled_from(list(" 0123456789aÀàễ\u0301\u00a0\t٣０ßΣİ.ǅ")), max_size=30)
-)
-def test_text_hash_is_paragraph_hash_on_generated_text(text: str) -> None:
-    assert text_hash(text) == paragraph_hash([text])
+def test_block_keys_are_the_paragraph_hashes_of_odd_text() -> None:
+    segments = [(i // 2, t) for i, t in enumerate(_ODD)]
+    assert list(paragraph_rows("d", segments)) == _one_by_one(segments)
+    rows = list(paragraph_rows("d", [(1, " Bình luận (3) "), (2, "BÌNH LUẬN (47)"), (3, " ")]))
+    assert [p for _, p, _ in rows] == [1, 2] and rows[0][2] == rows[1][2]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40))
-def test_text_hash_is_paragraph_hash_on_any_text(text: str) -> None:
-    assert text_hash(text) == paragraph_hash([text])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.one_of(
+                st.text(max_size=30),
+                st.text(alphabet=st.sampled_from(list(" 0123456789aÀàễ\u0301\u00a0\t٣０ßΣİ.ǅ"))),
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_block_keys_are_the_paragraph_hashes(parts: list[tuple[int, str]]) -> None:
+    segments, para = [], 0
+    for step, text in parts:  # paragraphs in order, each one or more segments
+        para += step > 1
+        segments.append((para, text))
+    assert list(paragraph_rows("d", segments)) == _one_by_one(segments)

@@ -17,83 +17,47 @@ applies it to the stored flags of every segment.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from aligned.store.core import StoreCore, flags_str, flags_tuple
-from corpus.flags import boilerplate_threshold, paragraph_key, with_flag
+from corpus.flags import boilerplate_threshold, paragraph_key, paragraph_keys, with_flag
 
 FLAG = "boilerplate"
 
 
 def paragraph_hash(texts: Iterable[str]) -> int | None:
     """The stored key of a paragraph (its segment texts), None for an empty paragraph."""
-    key = paragraph_key(list(texts))
+    return key_hash(paragraph_key(list(texts)))
+
+
+def key_hash(key: str) -> int | None:
+    """A ``paragraph_key`` as the stored 64-bit key (None for an empty one)."""
     if not key:
         return None
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
-@functools.cache
-def wide_digits() -> frozenset[str]:
-    """The Unicode decimal digits beyond ASCII (what the regex class for digits matches,
-    ``str.isdecimal``; a test compares both): a text holding one takes the general path."""
-    return frozenset(filter(str.isdecimal, map(chr, range(0x80, sys.maxunicode + 1))))
-
-
-_ASCII = bytes(range(0x80))
-_ASCII_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-
-
-def text_hash(text: str) -> int | None:
-    """:func:`paragraph_hash` of a one-segment paragraph, several times faster.
-
-    Why: a ``--segment lines`` file has one paragraph per line, and ``paragraph_key``'s two
-    regular expressions cost ~7 us a line. The fast path is taken only where it provably
-    gives the same key (tested against :func:`paragraph_hash`, Hypothesis included): the
-    whitespace is single ASCII spaces already (the regex whitespace class matches only the
-    ASCII space and non-printable characters), and no digit but ASCII ones (folded on the
-    UTF-8 bytes: each run of ``0``-``9`` becomes one ``0``).
-    """
-    text = unicodedata.normalize("NFC", text)
-    if not text.isprintable() or "  " in text:
-        return paragraph_hash((text,))
-    folded = text.strip(" ").casefold()
-    if not folded:
-        return None
-    data = folded.encode("utf-8", "surrogatepass")
-    wide = data.translate(None, _ASCII)
-    if wide and not wide_digits().isdisjoint(wide.decode("utf-8", "surrogatepass")):
-        return paragraph_hash((text,))
-    data = data.translate(_ASCII_DIGITS)
-    if b"00" in data:  # runs of zeros as one: the pieces between them are empty
-        pieces = data.split(b"0")
-        data = b"0".join([pieces[0], *[p for p in pieces[1:-1] if p], pieces[-1]])
-    digest = hashlib.blake2b(data, digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def paragraph_rows(doc: str, segments: Iterable[tuple[int, str]]) -> Iterator[tuple[str, int, int]]:
-    """``(doc, para, key)`` rows of a document's segments given as (para, text) in order."""
-    para: int | None = None
-    texts: list[str] = []
+    """``(doc, para, key)`` rows of a document's segments given as (para, text) in order.
+
+    The keys are made for all paragraphs at once (``corpus.flags.paragraph_keys``: one
+    casefold and one digit-folding pass over the joined block): per paragraph they cost more
+    than storing the row.
+    """
+    numbers: list[int] = []
+    groups: list[list[str]] = []
     for number, text in segments:
-        if number != para:
-            if para is not None and (key := _texts_hash(texts)) is not None:
-                yield doc, para, key
-            para, texts = number, []
-        texts.append(text)
-    if para is not None and (key := _texts_hash(texts)) is not None:
-        yield doc, para, key
-
-
-def _texts_hash(texts: list[str]) -> int | None:
-    return text_hash(texts[0]) if len(texts) == 1 else paragraph_hash(texts)
+        if numbers and numbers[-1] == number:
+            groups[-1].append(text)
+        else:
+            numbers.append(number)
+            groups.append([text])
+    for number, key in zip(numbers, paragraph_keys(groups), strict=True):
+        if (hashed := key_hash(key)) is not None:
+            yield doc, number, hashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +103,10 @@ class Boilerplate(StoreCore):
     def _count_paragraphs(self, doc: str) -> None:
         """Count ``doc`` once for each distinct paragraph key it has."""
         self.db.execute(
+            # GROUP BY hands the keys over in order, so the counts' B-trees grow at one end
+            # (DISTINCT gave them in hash order: 1M keys 6.4 s, now 1.0 s).
             "INSERT INTO boilerplate_counts (key, docs) "
-            "SELECT DISTINCT key, 1 FROM boilerplate_paras WHERE doc = ? AND true "
+            "SELECT key, 1 FROM boilerplate_paras WHERE doc = ? GROUP BY key "
             "ON CONFLICT (key) DO UPDATE SET docs = docs + 1",
             (doc,),
         )
@@ -177,10 +143,14 @@ class Boilerplate(StoreCore):
             needed = boilerplate_threshold(documents, min_docs=min_docs, min_share=min_share)
             # Integer comparison: a count reaches a fractional threshold at its ceiling.
             at_least = int(-(-needed // 1))
+            # CROSS JOIN keeps this order (from the few repeated keys to their segments):
+            # left to itself SQLite's planner reads every segment of the store (1M: 0.8 s).
+            # Taking the flag back reads the flagged ones through the partial index
+            # segments_boilerplate, whose condition the query repeats.
             gain = self.db.execute(
                 "SELECT s.id, s.doc, s.flags, p.key, c.docs FROM boilerplate_counts c "
-                "JOIN boilerplate_paras p ON p.key = c.key "
-                "JOIN segments s ON s.doc = p.doc AND s.para = p.para "
+                "CROSS JOIN boilerplate_paras p ON p.key = c.key "
+                "CROSS JOIN segments s ON s.doc = p.doc AND s.para = p.para "
                 "WHERE c.docs >= ? AND instr(',' || s.flags || ',', ',boilerplate,') = 0",
                 (at_least,),
             ).fetchall()

@@ -445,7 +445,7 @@ class Documents(Boilerplate):
                 if isinstance(item, StreamEnd):
                     end = item
                     break
-                uids = item.uids
+                uids = item.uids(doc.id)
                 block_uids.clear()
                 for i, uid in enumerate(uids):
                     bit = int(uid[-10:], 16) & mask
@@ -468,7 +468,7 @@ class Documents(Boilerplate):
                 )  # fmt: skip
                 self.db.executemany(
                     "INSERT INTO boilerplate_paras (doc, para, key) VALUES (?, ?, ?)",
-                    zip(repeat(doc.id), item.key_paras, item.keys),
+                    item.key_rows(doc.id),
                 )
         if end is None:  # pragma: no cover - Rows always ends with a StreamEnd
             raise RuntimeError("the rows of a streamed document ended without their end")

@@ -201,6 +201,8 @@ CREATE TABLE IF NOT EXISTS boilerplate_paras (
 CREATE INDEX IF NOT EXISTS boilerplate_paras_key ON boilerplate_paras (key);
 CREATE TABLE IF NOT EXISTS boilerplate_counts (key INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS boilerplate_counts_docs ON boilerplate_counts (docs);
+CREATE INDEX IF NOT EXISTS segments_boilerplate ON segments (doc, para)
+    WHERE instr(',' || flags || ',', ',boilerplate,') > 0;
 CREATE TABLE IF NOT EXISTS document_parts (
     doc TEXT NOT NULL,
     part INTEGER NOT NULL,
@@ -213,7 +215,9 @@ CREATE TABLE IF NOT EXISTS document_parts (
 def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     """The tables v2 code made on first use, now part of the schema: ``boilerplate_paras``
     and ``boilerplate_counts`` (paragraph repeats over the store, :mod:`aligned.store.
-    boilerplate`) and ``document_parts`` (a big text in pieces). ``IF NOT EXISTS``: a v2 store
+    boilerplate`) and ``document_parts`` (a big text in pieces); and ``segments_boilerplate``,
+    a partial index of the segments flagged ``boilerplate`` (so that taking the flag back does
+    not read every segment of the store). ``IF NOT EXISTS``: a v2 store
     may have them already (made with their rows in one transaction, so kept as they are);
     otherwise the paragraph index is filled from the stored segments."""
     from aligned.store.boilerplate import paragraph_rows

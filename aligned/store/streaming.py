@@ -29,13 +29,15 @@ import signal
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from aligned.store.boilerplate import paragraph_rows
+from aligned.store.boilerplate import key_hash
 from aligned.store.core import flags_str
 from aligned.store.schema import segment_uid
 from corpus.errors import SongnguError
-from corpus.pipeline import LineStream
+from corpus.flags import paragraph_keys
+from corpus.pipeline import LineBlock, LineStream
 
 #: ``0``: make the rows in-process; ``1``: in a child whenever fork exists; unset: by size.
 BACKGROUND_ENV = "SONGNGU_STORE_BACKGROUND"
@@ -45,17 +47,32 @@ BACKGROUND_MIN_CHARS = 1 << 20
 
 @dataclass(slots=True)
 class RowBlock:
-    """One block's segments as columns (``uids``: each with n = 0) and its paragraph keys."""
+    """One block's segments as columns, one paragraph a segment, with each paragraph's
+    ``corpus.flags.paragraph_key`` (the child's share of the work; the uids and the keys'
+    hashes are the parent's, which has the other core: see :meth:`uids`, :meth:`key_rows`)."""
 
     paras: list[int]
     sents: list[int]
-    starts: list[int | None]
-    ends: list[int | None]
+    starts: list[int]
+    ends: list[int]
     texts: list[str]
     flags: list[str]
-    uids: list[str]
-    key_paras: list[int]
-    keys: list[int]
+    keys: list[str]
+
+    def uids(self, doc: str) -> list[str]:
+        """Each segment's uid with n = 0 (``segment_uid``)."""
+        return [segment_uid(doc, t) for t in self.texts]
+
+    def key_rows(self, doc: str) -> list[tuple[str, int, int]]:
+        """``boilerplate_paras`` rows (doc, para, hashed key) in key order, so that the inserts
+        into the key index land near one another."""
+        rows = [
+            (doc, p, h)
+            for p, k in zip(self.paras, self.keys, strict=True)
+            if (h := key_hash(k)) is not None
+        ]
+        rows.sort(key=itemgetter(2))
+        return rows
 
 
 @dataclass(slots=True)
@@ -67,30 +84,25 @@ class StreamEnd:
     digest: str
 
 
-def row_block(doc: str, block: list[Any]) -> RowBlock:
-    """The columns of a block of segments (of document ``doc``)."""
-    texts = [s.text for s in block]
-    paras = [s.para for s in block]
-    keyed = list(paragraph_rows(doc, zip(paras, texts, strict=True)))
+def row_block(block: LineBlock) -> RowBlock:
+    """The columns of a block of a stream."""
+    texts = block.texts
     return RowBlock(
-        paras=paras,
-        sents=[s.sent for s in block],
-        starts=[s.start for s in block],
-        ends=[s.end for s in block],
+        paras=block.paras,
+        sents=[1] * len(texts),
+        starts=block.starts,
+        ends=block.ends,
         texts=texts,
-        flags=[flags_str(s.flags) for s in block],
-        uids=[segment_uid(doc, t) for t in texts],
-        key_paras=[p for _, p, _ in keyed],
-        keys=[k for _, _, k in keyed],
+        flags=list(map(flags_str, block.flags)),
+        keys=paragraph_keys([[t] for t in texts]),
     )
 
 
 def produce(stream: LineStream) -> Iterator[RowBlock | StreamEnd]:
     """The stream's blocks as :class:`RowBlock`, then its :class:`StreamEnd` (in-process;
     its ``digest`` is left empty for the caller)."""
-    doc = stream.document.id
-    for block in stream.blocks():
-        yield row_block(doc, block)
+    for block in stream.line_blocks():
+        yield row_block(block)
     yield StreamEnd(dict(stream.positional), dict(stream.document.cleaning), "")
 
 
@@ -197,6 +209,7 @@ def _child(stream: LineStream, digest: str | None, conn: Any) -> None:
     """The child's whole life: send every block, then the end (or the exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    _one_core()
     try:
         from aligned.store.documents import text_digest
 
@@ -225,4 +238,26 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):  # not Linux: the broken pipe ends it instead
+        pass
+
+
+def _one_core() -> None:
+    """Keep the child to one core and its freed memory returned.
+
+    Why: the parent writes SQLite on the other core. numpy's OpenBLAS (language
+    identification's products) would start a thread per core and spin on the parent's core:
+    1M lines used 24 s of CPU for 18 s of work; :mod:`threadpoolctl` caps every such pool at
+    one thread. glibc raises its mmap threshold after each big free, so the per-block arrays
+    then stay on the heap for good; fixing the threshold at 1 MB gives them back (1M lines:
+    ~30 MB less).
+    """
+    import numpy  # noqa: F401 - loaded first: threadpoolctl caps the pools already loaded
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD = -3 (glibc)
+    except (OSError, AttributeError):  # another libc: its own policy
         pass
