@@ -32,23 +32,6 @@ from tests.shared_data import DATA
 Flags = list[list[bool]]
 
 
-def one_at_a_time(paragraphs: Sequence[Sequence[str]]) -> Flags:
-    """segment_flags as written before the batch path: the per-text functions per segment."""
-    out = []
-    for segs in paragraphs:
-        paragraph: bool | None = None
-        marks = []
-        for seg in segs:
-            if langid.letters(seg) >= langid.MIN_LETTERS:
-                marks.append(langid.is_not_vietnamese(seg))
-                continue
-            if paragraph is None:
-                paragraph = langid.is_not_vietnamese(" ".join(segs))
-            marks.append(paragraph)
-        out.append(marks)
-    return out
-
-
 def shared_lines() -> list[str]:
     paths = [*sorted(DATA.glob("*/dev.vi")), *sorted(DATA.glob("*/dev.en"))]
     paths += sorted(DATA.glob("*/systems/*.en"))
@@ -71,7 +54,7 @@ def compare(name: str, texts: list[str], repeat: int) -> None:
     paras = [[t] for t in texts]
     n_letters, n_alpha, n_vi = langid._letter_counts(texts)
     ranked = int(((n_letters >= langid.MIN_LETTERS) & ~langid._at_sight(n_alpha, n_vi)).sum())
-    single, want = timed(one_at_a_time, paras, 1)
+    single, want = timed(langid.segment_flags_reference, paras, 1)
     batch, got = timed(langid.segment_flags, paras, repeat)
     agree = sum(g == w for g, w in zip(got, want, strict=True))
     flagged = sum(m for marks in got for m in marks)

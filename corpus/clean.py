@@ -254,15 +254,7 @@ def clean_text(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> Cleaned:
     lines``. A step is skipped only where a C-level check proves its pattern has no match, so
     text, offsets and counts are those of :func:`clean_text_reference`.
     """
-    chain = MapChain()
-    counts: dict[str, int] = {}
-
-    def step(name: str, result: tuple[str, OffsetMap, int]) -> str:
-        new, omap, n = result
-        if n:
-            chain.add(omap)
-            counts[name] = n
-        return new
+    step = _Steps()
 
     if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
         text = step("newlines", substitute(text, _NEWLINES, lambda m: "\n"))
@@ -285,7 +277,7 @@ def clean_text(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> Cleaned:
         text = step("tone_style", substitute(text, pattern, repl))
     if options.missing_space:
         text = step("missing_space", _insert_missing_spaces(text))
-    return Cleaned(text, chain, counts)
+    return step.cleaned(text)
 
 
 def _space_runs(text: str, flat: str) -> bool:
@@ -327,18 +319,28 @@ def _insert_missing_spaces(text: str) -> tuple[str, OffsetMap, int]:
     return "".join(parts), OffsetMap(edits), len(edits)
 
 
+class _Steps:
+    """The offset maps and counts of the cleaning steps that changed something."""
+
+    def __init__(self) -> None:
+        self.chain = MapChain()
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, name: str, result: tuple[str, OffsetMap, int]) -> str:
+        new, omap, n = result
+        if n:
+            self.chain.add(omap)
+            self.counts[name] = n
+        return new
+
+    def cleaned(self, text: str) -> Cleaned:
+        return Cleaned(text, self.chain, self.counts)
+
+
 def clean_text_reference(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> Cleaned:
     """:func:`clean_text` step by step, every pattern run in full: the reference the fast
     predicates of :func:`clean_text` are tested against (tests/test_clean_fast.py)."""
-    chain = MapChain()
-    counts: dict[str, int] = {}
-
-    def step(name: str, result: tuple[str, OffsetMap, int]) -> str:
-        new, omap, n = result
-        if n:
-            chain.add(omap)
-            counts[name] = n
-        return new
+    step = _Steps()
 
     if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
         text = step("newlines", substitute(text, _NEWLINES, lambda m: "\n"))
@@ -356,4 +358,4 @@ def clean_text_reference(text: str, options: CleanOptions = DEFAULT_OPTIONS) -> 
         text = step("tone_style", substitute(text, pattern, repl))
     if options.missing_space:
         text = step("missing_space", substitute(text, _MISSING_SPACE, _missing_space))
-    return Cleaned(text, chain, counts)
+    return step.cleaned(text)

@@ -153,6 +153,24 @@ def is_not_english(text: str) -> bool:
     return letters(text) >= MIN_LETTERS and english_probability(text) < NOT_ENGLISH_BELOW
 
 
+def segment_flags_reference(paragraphs: Sequence[Sequence[str]]) -> list[list[bool]]:
+    """:func:`segment_flags` one segment at a time with the per-text functions: the rule as
+    written, which the batch path is tested (and benchmarked) against."""
+    out = []
+    for segs in paragraphs:
+        paragraph: bool | None = None  # the verdict on the whole paragraph, computed if needed
+        marks = []
+        for seg in segs:
+            if letters(seg) >= MIN_LETTERS:
+                marks.append(is_not_vietnamese(seg))
+                continue
+            if paragraph is None:
+                paragraph = is_not_vietnamese(" ".join(segs))
+            marks.append(paragraph)
+        out.append(marks)
+    return out
+
+
 def segment_flags(paragraphs: Sequence[Sequence[str]]) -> list[list[bool]]:
     """Which segments are not Vietnamese, per paragraph.
 

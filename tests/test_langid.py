@@ -262,23 +262,6 @@ def test_plain_vietnamese_is_decided_without_the_model(monkeypatch: pytest.Monke
 # --- the batch path: the same verdicts as one text at a time ----------------------------------
 
 
-def _reference_segment_flags(paragraphs: list[list[str]]) -> list[list[bool]]:
-    """segment_flags as it was written one segment at a time (the rule of the module)."""
-    out = []
-    for segs in paragraphs:
-        paragraph = None
-        marks = []
-        for seg in segs:
-            if langid.letters(seg) >= langid.MIN_LETTERS:
-                marks.append(langid.is_not_vietnamese(seg))
-                continue
-            if paragraph is None:
-                paragraph = langid.is_not_vietnamese(" ".join(segs))
-            marks.append(paragraph)
-        out.append(marks)
-    return out
-
-
 def _shared_texts() -> list[str]:
     """Every distinct line of the shared parallel sets: Vietnamese sources, English references
     and MT outputs."""
@@ -318,7 +301,7 @@ def test_batch_flags_equal_the_per_text_path(shared_texts: list[str]) -> None:
     assert sum(m for (m,) in got) == 8354  # of 13,240: English references and MT outputs
     # Paragraphs of 1 to 4 sentences: short segments follow their (mixed) paragraph.
     paragraphs = [shared_texts[i : i + 1 + i % 4] for i in range(0, 4000, 3)]
-    assert langid.segment_flags(paragraphs) == _reference_segment_flags(paragraphs)
+    assert langid.segment_flags(paragraphs) == langid.segment_flags_reference(paragraphs)
 
 
 def test_batch_handles_small_chunks_and_the_walk_tail(
@@ -397,7 +380,7 @@ _SEGMENT = st.lists(_PIECES, max_size=8).map(" ".join)
 def test_segment_flags_equal_the_per_segment_rule_on_random_text(
     paragraphs: list[list[str]],
 ) -> None:
-    assert langid.segment_flags(paragraphs) == _reference_segment_flags(paragraphs)
+    assert langid.segment_flags(paragraphs) == langid.segment_flags_reference(paragraphs)
     texts = [s for segs in paragraphs for s in segs]
     n_letters, n_alpha, n_vi = langid._letter_counts(texts)
     assert n_letters.tolist() == [langid.letters(t) for t in texts]
