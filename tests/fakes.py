@@ -218,3 +218,30 @@ REFERENCE = [
     "Subscribe to our newsletter.",
     "The team won the final three to nil.",
 ]
+
+
+# -- text for the streaming tests (tests/test_scale.py, tests/test_store_streaming.py) --------
+
+#: A FLORES-like news sentence; ``{n}`` makes documents differ by a word (keys fold digits).
+BODY = (
+    "Vào hôm thứ Hai, các nhà khoa học thuộc Trường Y Đại học Stanford đã công bố phát minh "
+    "một dụng cụ chẩn đoán mới có thể phân loại tế bào theo loại {n}."
+)
+
+#: The lines of a ``--segment lines`` document that exercise every flag a block can get.
+STREAM_LINES = [
+    "Tiêu đề bài",
+    "Tít phụ",
+    BODY.format(n="mèo"),
+    "Câu ngắn",
+    "  Ảnh: BCA  ",
+    "a1b2c3d4-1111-2222-3333-444455556666.jpg",
+    "Chú thích ảnh sau ảnh",
+    "",
+    BODY.format(n="chó"),
+    "hoà bình.Dựa",
+    "Hello, this is an English sentence that is long enough.",
+    BODY.format(n="mèo"),  # the same text twice: uid n = 1
+    "Nguyễn Văn A",
+    "TTXVN",
+]

@@ -13,12 +13,8 @@ from aligned.store import Store, open_store
 from corpus.model import RawDocument
 from corpus.pipeline import LineStream, PipelineOptions, iter_documents, process_document
 from tests.cli import run_cli
-from tests.fakes import FakeTranslator
+from tests.fakes import BODY, STREAM_LINES, FakeTranslator
 
-BODY = (
-    "Vào hôm thứ Hai, các nhà khoa học thuộc Trường Y Đại học Stanford đã công bố phát minh "
-    "một dụng cụ chẩn đoán mới có thể phân loại tế bào theo loại {n}."
-)
 # Paragraph keys fold digits, so documents differ by words.
 WORDS = ["mèo", "chó", "gà", "vịt", "ngựa", "trâu", "bò", "dê", "cừu", "lợn", "cá", "tôm", "cua"]
 WORDS += ["ốc", "hến", "sò", "nghêu", "rắn", "rùa", "ếch", "nhái", "chim", "sẻ", "cò", "vạc"]
@@ -145,27 +141,9 @@ def test_a_v2_store_gets_the_counts_from_its_segments_or_keeps_its_own(
 # -- --segment lines in blocks ---------------------------------------------------------------
 
 
-LINES = [
-    "Tiêu đề bài",
-    "Tít phụ",
-    BODY.format(n="mèo"),
-    "Câu ngắn",
-    "  Ảnh: BCA  ",
-    "a1b2c3d4-1111-2222-3333-444455556666.jpg",
-    "Chú thích ảnh sau ảnh",
-    "",
-    BODY.format(n="chó"),
-    "hoà bình.Dựa",
-    "Hello, this is an English sentence that is long enough.",
-    BODY.format(n="mèo"),  # the same text twice: uid n = 1
-    "Nguyễn Văn A",
-    "TTXVN",
-]
-
-
 @pytest.mark.parametrize("block", [1, 2, 5, 100])
 def test_a_line_stream_stores_what_the_whole_document_stores(tmp_path: Path, block: int) -> None:
-    text = "\r\n".join(LINES[:6]) + "\n" + "\u2028".join(LINES[6:]) + "\n"
+    text = "\r\n".join(STREAM_LINES[:6]) + "\n" + "\u2028".join(STREAM_LINES[6:]) + "\n"
     raw = RawDocument("big.txt", "big.txt", text)
     opts = PipelineOptions(segment="lines")
     whole = process_document(raw, opts)

@@ -18,8 +18,7 @@ from aligned.store.schema import segment_uid
 from corpus.errors import ConfigError, DataError, SongnguError
 from corpus.model import RawDocument
 from corpus.pipeline import LineBlock, LineStream, PipelineOptions, process_document
-from tests.test_scale import BODY
-from tests.test_scale import LINES as SCALE_LINES
+from tests.fakes import BODY, STREAM_LINES
 
 OPTS = PipelineOptions(segment="lines")
 EXTRA = [
@@ -29,7 +28,7 @@ EXTRA = [
     BODY.format(n="mèo"),
     "Số ٣٤ và ０１２",
 ]
-LINES = SCALE_LINES[:-2] + EXTRA + SCALE_LINES[-2:]
+LINES = STREAM_LINES[:-2] + EXTRA + STREAM_LINES[-2:]
 
 
 def _raw() -> RawDocument:
