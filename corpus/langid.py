@@ -346,6 +346,21 @@ def _is_not_vi_batch(texts: Sequence[str]) -> list[bool]:
     return out
 
 
+def not_english_many(texts: Sequence[str]) -> list[bool]:
+    """:func:`is_not_english` of each text, computed for all at once (the ``not-english``
+    check over a store: per text, py3langid cost more than the rest of a run)."""
+    judged = [i for i, t in enumerate(texts) if letters(t) >= MIN_LETTERS]
+    out = [False] * len(texts)
+    if not judged:
+        return out
+    probs = _batch_model().probabilities([texts[i] for i in judged], "en")
+    for i, p in zip(judged, probs, strict=True):
+        if abs(p - NOT_ENGLISH_BELOW) < _RECHECK_BAND:
+            p = english_probability(texts[i])  # too close to call on a reordered sum
+        out[i] = p < NOT_ENGLISH_BELOW
+    return out
+
+
 def vietnamese_probabilities(texts: Sequence[str]) -> list[float]:
     """P(vi) of each text, computed for all at once (about 10x faster than one at a time).
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligned.checks import Flag
+from aligned.checks import Flag, check_not_english, check_not_english_many
 from aligned.checks import check_not_english as not_english
 from corpus import langid
 from corpus.errors import ModelError
@@ -390,3 +390,36 @@ def test_segment_flags_equal_the_per_segment_rule_on_random_text(
     got = langid.vietnamese_probabilities(texts)
     want = [langid.vietnamese_probability(t) for t in texts]
     assert all(abs(g - w) < 1e-5 for g, w in zip(got, want, strict=True))
+
+
+def test_not_english_over_many_equals_one_at_a_time(shared_texts: list[str]) -> None:
+    # Every shared text as an "output": Vietnamese sources (flagged), English references and
+    # MT outputs (passed, but for the two headlines), plus short and empty ones.
+    texts = [*shared_texts[::7], "Cảm ơn.", "", "Das ist ein deutscher Satz, ganz ohne Englisch."]
+    pairs = [("nguồn", t, 0) for t in texts]
+    one = [check_not_english(*p) for p in pairs]
+    assert check_not_english_many(pairs) == one
+    assert langid.not_english_many(texts) == [f is not None for f in one]
+    assert 500 < sum(f is not None for f in one) < len(texts) - 500  # both kinds are there
+
+
+def test_a_store_check_runs_not_english_once_over_all_translations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aligned.checks import check_pair, check_pairs
+    from aligned.store import StoredTranslation
+
+    rows = [
+        StoredTranslation(1, VIETNAMESE[0], VIETNAMESE[0], 0),
+        StoredTranslation(2, VIETNAMESE[0], FOREIGN["en"], 0),
+        StoredTranslation(3, "", "", 0),
+        StoredTranslation(4, VIETNAMESE[0], "", 0),
+        StoredTranslation(5, VIETNAMESE[0], FOREIGN["de"] + " 17", 2),
+    ]
+    want = [check_pair(r.source, r.text, split=r.split) for r in rows]
+    calls = []
+    real = langid.not_english_many
+    monkeypatch.setattr(langid, "not_english_many", lambda t: calls.append(t) or real(t))
+    assert check_pairs(rows) == want
+    assert calls == [[VIETNAMESE[0], FOREIGN["en"], FOREIGN["de"] + " 17"]]
+    assert [f.name for f in want[0]] == ["copy", "vietnamese-left", "not-english"]
