@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"run: {r['sentences']} FLORES lines ({r['texts']} distinct segments), opus-mt-size "
             f"random weights, ct2 int8, greedy: translation alone "
-            f"{r['translate_alone_s']:.1f} s, whole run {r['run_s']:.1f} s, overhead {100 * r['overhead']:.1f} % "
+            f"{r['translate_alone_s']:.1f} s, whole run {r['run_s']:.1f} s, "
+            f"overhead {100 * r['overhead']:.1f} % "
             f"(target <= {100 * OVERHEAD_TARGET:.0f} %)"
         )
 
