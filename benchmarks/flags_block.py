@@ -101,9 +101,6 @@ def main() -> None:
         fast_t, fast_b = best(lambda: blocks(False), args.repeat)
         assert ref_b == fast_b
         row("LineStream.blocks -langid", ref_t, fast_t, n)
-        ref_t, _ = best(lambda: LineStream(raw, options, reference=True).cleaning_counts(), 1)
-        fast_t, _ = best(lambda: LineStream(raw, options).cleaning_counts(), args.repeat)
-        row("LineStream.cleaning_counts", ref_t, fast_t, n)
     finally:
         langid.segment_flags = real
     lang_t, _ = best(lambda: langid.segment_flags(paragraphs), 1)

@@ -353,17 +353,6 @@ class LineStream:
                 map(Segment, repeat(doc), b.paras, repeat(1), b.starts, b.ends, b.texts, b.flags)
             )
 
-    def cleaning_counts(self) -> dict[str, int]:
-        """The document's cleaning counts (``Document.cleaning``) without segmenting it: a
-        cleaning-only pass, for a store that writes the document row before the segments
-        (so a huge row is never rewritten to add them)."""
-        totals: dict[str, int] = {}
-        clean = clean_text_reference if self.reference else clean_text
-        for start, end, _ in self._spans():
-            for name, n in clean(self.raw.text[start:end], self.options.clean).counts.items():
-                totals[name] = totals.get(name, 0) + n
-        return dict(sorted(totals.items()))
-
     def materialize(self) -> Document:
         """The whole document with its segments (what :func:`process_document` returns)."""
         segments = [s for block in self.blocks() for s in block]

@@ -13,8 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 from aligned.runner import translate_pending
 from aligned.store import open_store
+from corpus.clean import CleanOptions
 from corpus.model import Document, Segment
 from translate.types import Hypothesis, Signature
 
@@ -245,3 +248,15 @@ STREAM_LINES = [
     "Nguyễn Văn A",
     "TTXVN",
 ]
+
+
+#: Any cleaning options (Hypothesis), for the cleaner's property tests.
+ANY_CLEAN_OPTIONS = st.builds(
+    CleanOptions,
+    nfc=st.booleans(),
+    lookalikes=st.booleans(),
+    spaces=st.booleans(),
+    invisibles=st.booleans(),
+    tone_style=st.sampled_from(["old", "new", "keep"]),
+    missing_space=st.booleans(),
+)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from corpus import clean
 from corpus.clean import CleanOptions, clean_text, clean_text_reference
 from corpus.offsets import MapChain
+from tests.fakes import ANY_CLEAN_OPTIONS
 
 # Pieces of dirty text: every class of character a step edits, the space patterns at line
 # edges, both tone styles in precomposed and decomposed form, sentence punctuation.
@@ -31,15 +32,7 @@ texts = st.one_of(
     st.lists(st.sampled_from(PIECES), max_size=80).map("".join),
     st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
 )
-options = st.builds(
-    CleanOptions,
-    nfc=st.booleans(),
-    lookalikes=st.booleans(),
-    spaces=st.booleans(),
-    invisibles=st.booleans(),
-    tone_style=st.sampled_from(["old", "new", "keep"]),
-    missing_space=st.booleans(),
-)
+options = ANY_CLEAN_OPTIONS
 
 
 def edits(chain: MapChain) -> list[list[tuple[int, int, int, int]]]:

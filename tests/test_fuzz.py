@@ -53,6 +53,7 @@ from corpus.pipeline import PipelineOptions, process_documents
 from corpus.readers import ReadFailure, read_sources
 from corpus.segment import Segmenter, Span
 from tests.cli import run_cli
+from tests.fakes import ANY_CLEAN_OPTIONS
 
 # unicode_escape (a codec users may pass to --encoding) warns about the bytes it decodes.
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
@@ -500,18 +501,7 @@ def test_readers_jsonl(tier: Tier, work: Path) -> None:
 
 # --- cleaner, segmenter, pipeline ----------------------------------------------------------------
 
-clean_options = st.one_of(
-    st.just(CleanOptions()),
-    st.builds(
-        CleanOptions,
-        nfc=st.booleans(),
-        lookalikes=st.booleans(),
-        spaces=st.booleans(),
-        invisibles=st.booleans(),
-        tone_style=st.sampled_from(["old", "new", "keep"]),
-        missing_space=st.booleans(),
-    ),
-)
+clean_options = st.one_of(st.just(CleanOptions()), ANY_CLEAN_OPTIONS)
 INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad") | {
     chr(c) for c in [*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0x85), *range(0x86, 0xA0)]
 }

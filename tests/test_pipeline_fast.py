@@ -44,7 +44,7 @@ clean_options = st.sampled_from(
 def stream(raw: RawDocument, options: PipelineOptions, block: int, reference: bool) -> tuple:
     s = LineStream(raw, options, block=block, reference=reference)
     blocks = list(s.blocks())
-    return blocks, s.positional, s.document.cleaning, s.cleaning_counts()
+    return blocks, s.positional, s.document.cleaning
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -462,7 +462,7 @@ class Documents(Boilerplate):
                     "INSERT INTO segments (doc, para, sent, start, end, text, flags, uid) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     zip(
-                        repeat(doc.id), item.paras, item.sents, item.starts, item.ends,
+                        repeat(doc.id), item.paras, repeat(1), item.starts, item.ends,
                         item.texts, item.flags, uids,
                     ),
                 )  # fmt: skip

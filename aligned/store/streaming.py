@@ -52,7 +52,6 @@ class RowBlock:
     hashes are the parent's, which has the other core: see :meth:`uids`, :meth:`key_rows`)."""
 
     paras: list[int]
-    sents: list[int]
     starts: list[int]
     ends: list[int]
     texts: list[str]
@@ -89,7 +88,6 @@ def row_block(block: LineBlock) -> RowBlock:
     texts = block.texts
     return RowBlock(
         paras=block.paras,
-        sents=[1] * len(texts),
         starts=block.starts,
         ends=block.ends,
         texts=texts,
