@@ -154,7 +154,7 @@ def test_a_killed_child_is_an_error_not_a_hang(
 
 def test_closing_early_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(streaming.BACKGROUND_ENV, "1")
-    rows = streaming.Rows(LineStream(_raw(), OPTS, block=1), None)
+    rows = streaming.Rows(LineStream(_raw(), OPTS, block=1))
     child = rows.child
     assert child is not None
     first = next(iter(rows))

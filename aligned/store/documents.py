@@ -403,7 +403,7 @@ class Documents(Boilerplate):
             ],
         )
 
-    def _insert_stream(self, stream: LineStream, digest: str | None = None) -> None:
+    def _insert_stream(self, stream: LineStream) -> None:
         """Insert a new streamed document: its segments block by block, then the positional
         flags, cleaning counts and digest known at the end (one pass over the text).
 
@@ -415,14 +415,14 @@ class Documents(Boilerplate):
         cache = int(self.db.execute("PRAGMA cache_size").fetchone()[0])
         self.db.execute(f"PRAGMA cache_size = {min(cache, -STREAM_CACHE_KB)}")
         try:
-            self._insert_rows(stream, digest)
+            self._insert_rows(stream)
         finally:
             self.db.execute(f"PRAGMA cache_size = {cache}")
 
-    def _insert_rows(self, stream: LineStream, digest: str | None) -> None:
+    def _insert_rows(self, stream: LineStream) -> None:
         doc = stream.document
-        with Rows(stream, digest) as source:
-            self._insert_document_row(doc, digest or "")
+        with Rows(stream) as source:
+            self._insert_document_row(doc, "")  # the digest comes at the end
             used = _UidFilter(
                 str(r[0])
                 for r in self.db.execute("SELECT uid FROM history WHERE doc = ?", (doc.id,))

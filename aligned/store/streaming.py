@@ -97,11 +97,13 @@ def row_block(block: LineBlock) -> RowBlock:
 
 
 def produce(stream: LineStream) -> Iterator[RowBlock | StreamEnd]:
-    """The stream's blocks as :class:`RowBlock`, then its :class:`StreamEnd` (in-process;
-    its ``digest`` is left empty for the caller)."""
+    """The stream's blocks as :class:`RowBlock`, then its :class:`StreamEnd`."""
+    from aligned.store.documents import text_digest  # (documents imports this module)
+
     for block in stream.line_blocks():
         yield row_block(block)
-    yield StreamEnd(dict(stream.positional), dict(stream.document.cleaning), "")
+    cleaning = dict(stream.document.cleaning)
+    yield StreamEnd(dict(stream.positional), cleaning, text_digest(stream.raw.text))
 
 
 def use_background(stream: LineStream) -> bool:
@@ -122,21 +124,17 @@ def use_background(stream: LineStream) -> bool:
 class Rows:
     """The rows of ``stream``, in a child (:func:`use_background`, started here, so it works
     while the caller writes the document row) or in-process; iterate once, then
-    :meth:`close` (or use ``with``: it stops a child still running).
+    :meth:`close` (or use ``with``: it stops a child still running)."""
 
-    ``digest``: the text's digest if the caller has it, else None (then the child, or this
-    process, computes it and :class:`StreamEnd` carries it)."""
-
-    def __init__(self, stream: LineStream, digest: str | None) -> None:
+    def __init__(self, stream: LineStream) -> None:
         self.stream = stream
-        self.digest = digest
         self.child: Any = None
         self.conn: Any = None
         if use_background(stream):
             ctx = multiprocessing.get_context("fork")
             self.conn, send = ctx.Pipe(duplex=False)
             self.child = ctx.Process(
-                target=_child, args=(stream, digest, send), name="songngu-rows", daemon=True
+                target=_child, args=(stream, send), name="songngu-rows", daemon=True
             )
             try:
                 self.child.start()
@@ -145,17 +143,8 @@ class Rows:
 
     def __iter__(self) -> Iterator[RowBlock | StreamEnd]:
         if self.child is None:
-            return self._here()
+            return produce(self.stream)
         return self._received()
-
-    def _here(self) -> Iterator[RowBlock | StreamEnd]:
-        from aligned.store.documents import text_digest
-
-        for item in produce(self.stream):
-            if isinstance(item, StreamEnd):
-                text = self.stream.raw.text
-                item.digest = self.digest if self.digest is not None else text_digest(text)
-            yield item
 
     def _received(self) -> Iterator[RowBlock | StreamEnd]:
         doc = self.stream.document.id
@@ -203,17 +192,13 @@ class Rows:
         self.close()
 
 
-def _child(stream: LineStream, digest: str | None, conn: Any) -> None:
+def _child(stream: LineStream, conn: Any) -> None:
     """The child's whole life: send every block, then the end (or the exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _one_core()
     try:
-        from aligned.store.documents import text_digest
-
         for item in produce(stream):
-            if isinstance(item, StreamEnd):
-                item.digest = digest if digest is not None else text_digest(stream.raw.text)
             conn.send_bytes(pickle.dumps(("item", item), pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # every failure goes to the parent
         trace = traceback.format_exc()
